@@ -1,0 +1,103 @@
+// Follows a VM's serial console log as it grows: lines as they come, and waits for a marker
+// line with a deadline that fails with the last lines printed (so a stuck boot says where it stuck).
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+
+type Waiter = { re: RegExp; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+
+export class ConsoleFollower {
+  readonly lines: string[] = [];
+  private offset = 0;
+  private partial = '';
+  private readonly waiters = new Set<Waiter>();
+  private readonly timer: NodeJS.Timeout;
+  private failure: Error | undefined;
+  private readonly lineListeners = new Set<(line: string) => void>();
+
+  constructor(
+    private readonly path: string,
+    pollMs = 50,
+  ) {
+    this.timer = setInterval(() => this.poll(), pollMs);
+    this.timer.unref();
+  }
+
+  onLine(fn: (line: string) => void): () => void {
+    this.lineListeners.add(fn);
+    return () => this.lineListeners.delete(fn);
+  }
+
+  /** The last `n` lines, for error messages. */
+  tail(n = 15): string {
+    this.poll();
+    return this.lines.slice(-n).join('\n');
+  }
+
+  /** Resolve with the first line (already seen or still to come, from line `from` on) matching `re`. */
+  waitFor(re: RegExp, timeoutMs: number, from = 0): Promise<RegExpMatchArray> {
+    this.poll();
+    for (const line of this.lines.slice(from)) {
+      const m = line.match(re);
+      if (m) return Promise.resolve(m);
+    }
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      const w: Waiter = {
+        re,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.delete(w);
+          reject(new Error(`the VM console showed no line matching ${re} within ${(timeoutMs / 1000).toFixed(0)} s; its last lines:\n${this.tail()}`));
+        }, timeoutMs),
+      };
+      this.waiters.add(w);
+    });
+  }
+
+  /** Fail every waiter now (the VM exited); later waits fail at once with the same reason. */
+  fail(reason: string): void {
+    this.poll();
+    this.failure = new Error(`${reason}; the VM console's last lines:\n${this.tail()}`);
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.reject(this.failure);
+    }
+    this.waiters.clear();
+  }
+
+  stop(): void {
+    this.poll();
+    clearInterval(this.timer);
+  }
+
+  poll(): void {
+    if (!existsSync(this.path)) return;
+    const fd = openSync(this.path, 'r');
+    try {
+      const buf = Buffer.alloc(64 * 1024);
+      for (;;) {
+        const n = readSync(fd, buf, 0, buf.length, this.offset);
+        if (n <= 0) break;
+        this.offset += n;
+        this.partial += buf.subarray(0, n).toString('utf8');
+      }
+    } finally {
+      closeSync(fd);
+    }
+    let nl: number;
+    while ((nl = this.partial.indexOf('\n')) >= 0) {
+      const line = this.partial.slice(0, nl).replace(/\r$/, '');
+      this.partial = this.partial.slice(nl + 1);
+      this.lines.push(line);
+      for (const l of this.lineListeners) l(line);
+      for (const w of this.waiters) {
+        const m = line.match(w.re);
+        if (m) {
+          clearTimeout(w.timer);
+          this.waiters.delete(w);
+          w.resolve(m);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+// Pure builder: VmConfig → the argv of qemu-system-x86_64. Snapshot-tested; values that QEMU
+// parses as option lists have their commas doubled, so a path can never add an option (T-44).
+import type { VmConfig } from './vmConfig.ts';
+
+/** Escape a value inside a QEMU `key=value,key=value` option list. */
+export function qemuOptValue(value: string): string {
+  if (value.includes('\0') || value.includes('\n')) throw new Error(`QEMU option values cannot hold NUL or newline: ${JSON.stringify(value)}`);
+  return value.replace(/,/g, ',,');
+}
+
+const opts = (o: Record<string, string | number | boolean | undefined>): string =>
+  Object.entries(o)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => (v === true ? k : `${k}=${typeof v === 'string' ? qemuOptValue(v) : String(v)}`))
+    .join(',');
+
+export const GUEST_LINK_PORT_NAME = 'berth.link';
+
+export function qemuArgs(c: VmConfig): string[] {
+  if (!Number.isInteger(c.cpus) || c.cpus < 1) throw new Error(`cpus must be a whole number ≥ 1, got ${c.cpus}`);
+  if (!Number.isInteger(c.memoryMiB) || c.memoryMiB < 128) throw new Error(`memory must be at least 128 MiB, got ${c.memoryMiB}`);
+  const a: string[] = [
+    '-name', qemuOptValue(c.name),
+    '-machine', opts({ type: 'q35', accel: c.accel === 'tcg' ? undefined : c.accel }),
+    ...(c.accel === 'tcg' ? ['-accel', 'tcg,thread=multi'] : []),
+    '-cpu', c.accel === 'tcg' ? 'max' : 'host',
+    '-smp', String(c.cpus),
+    '-m', `${c.memoryMiB}M`,
+    '-nodefaults', '-no-user-config', '-nographic', '-no-reboot',
+    '-rtc', 'base=utc,clock=host',
+    '-kernel', c.kernel,
+    '-initrd', c.initrd,
+    '-append', c.cmdline,
+    '-chardev', opts({ file: true, id: 'console', path: c.consoleLog }),
+    '-serial', 'chardev:console',
+    '-device', 'virtio-rng-pci',
+    '-netdev', opts({
+      user: true,
+      id: 'net0',
+      hostfwd: undefined,
+    }) + (c.hostForwards ?? []).map((f) => `,hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`).join(''),
+    '-device', 'virtio-net-pci,netdev=net0,romfile=',
+  ];
+  if (c.dataDisk) {
+    a.push('-drive', opts({ if: 'none', id: 'data', file: c.dataDisk.path, format: c.dataDisk.format, discard: 'unmap', 'detect-zeroes': 'unmap', cache: 'writeback' }));
+    a.push('-device', 'virtio-blk-pci,drive=data,serial=berth-data');
+  }
+  if (c.configDisk) {
+    a.push('-drive', opts({ if: 'none', id: 'config', file: c.configDisk, format: 'raw', readonly: 'on' }));
+    a.push('-device', 'virtio-blk-pci,drive=config,serial=berth-config');
+  }
+  if (c.qmpSocket) a.push('-qmp', `unix:${qemuOptValue(c.qmpSocket)},server=on,wait=off`);
+  if (c.guestLinkSocket) {
+    a.push('-device', 'virtio-serial-pci,id=vserial');
+    a.push('-chardev', opts({ socket: true, id: 'link', path: c.guestLinkSocket, server: 'on', wait: 'off' }));
+    a.push('-device', `virtserialport,bus=vserial.0,chardev=link,name=${GUEST_LINK_PORT_NAME}`);
+  }
+  for (const [i, s] of (c.shares ?? []).entries()) {
+    if (!/^[A-Za-z0-9_.-]{1,31}$/.test(s.tag)) throw new Error(`share tag ${JSON.stringify(s.tag)} must be 1–31 letters, digits, "_", "." or "-"`);
+    a.push('-fsdev', opts({ local: true, id: `fs${i}`, path: s.hostPath, security_model: 'none', readonly: s.readOnly ? 'on' : undefined }));
+    a.push('-device', `virtio-9p-pci,fsdev=fs${i},mount_tag=${s.tag}`);
+  }
+  if (c.pidFile) a.push('-pidfile', c.pidFile);
+  return a;
+}

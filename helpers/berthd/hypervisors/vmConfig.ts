@@ -1,0 +1,28 @@
+// The hypervisor-neutral description of one VM that every driver's builder turns into its own
+// command line or script. Paths are absolute host paths; nothing here is ever given to a shell.
+
+export type Accel = 'kvm' | 'hvf' | 'whpx' | 'tcg';
+
+export type VmConfig = {
+  name: string;
+  cpus: number;
+  memoryMiB: number;
+  accel: Accel;
+  kernel: string;
+  initrd: string;
+  cmdline: string;
+  /** The persistent disk holding /var/lib/docker (qcow2 for QEMU). */
+  dataDisk?: { path: string; format: 'qcow2' | 'raw' };
+  /** A read-only tar image the guest reads its configuration from (serial berth-config). */
+  configDisk?: string;
+  /** Where the guest's serial console is written. */
+  consoleLog: string;
+  /** QMP control socket (QEMU only). */
+  qmpSocket?: string;
+  /** Host end of the guest link (a unix socket). */
+  guestLinkSocket?: string;
+  /** QEMU user networking port forwards, host 127.0.0.1:hostPort → guest guestPort. */
+  hostForwards?: { hostPort: number; guestPort: number }[];
+  shares?: { tag: string; hostPath: string; readOnly: boolean }[];
+  pidFile?: string;
+};

@@ -1,0 +1,3 @@
+module berth/agent
+
+go 1.19

@@ -1,0 +1,29 @@
+// `npm run vm:build`: builds vm-images/out/x86_64/{kernel,initrd.img,manifest.json} from berth.yml.
+// Prints progress while it works and the sizes and hashes when done; exits 1 with the reason on failure.
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildImage } from './buildImage.ts';
+import { BuildProgress } from './buildProgress.ts';
+
+const vmDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const progress = new BuildProgress();
+const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
+
+try {
+  const outDir = process.env.BERTH_IMAGE_OUT ?? join(vmDir, 'out', 'x86_64');
+  const manifest = await buildImage({
+    specFile: process.env.BERTH_IMAGE_SPEC ?? join(vmDir, 'berth.yml'),
+    outDir,
+    cacheDir: process.env.BERTH_IMAGE_CACHE ?? join(vmDir, '.cache'),
+    progress,
+  });
+  const { kernel, initrd } = manifest.artifacts;
+  progress.done(`built ${relative(process.cwd(), outDir) || '.'}: kernel ${manifest.kernelVersion} ${mb(kernel.bytes)}, initrd ${mb(initrd.bytes)} ` +
+    `(${mb(manifest.initrdUncompressedBytes)} unpacked, ${manifest.files} entries, ${manifest.modules.length} modules), total ${mb(kernel.bytes + initrd.bytes)}`);
+  console.log(`kernel     sha256 ${kernel.sha256}`);
+  console.log(`initrd.img sha256 ${initrd.sha256}`);
+} catch (e) {
+  progress.done('image build failed');
+  console.error(`error: ${(e as Error).message}`);
+  process.exit(1);
+}
