@@ -19,6 +19,8 @@ export type BuildOptions = {
   outDir: string;
   cacheDir: string;
   progress: BuildProgress;
+  /** zstd level of the initramfs (default 19). */
+  zstdLevel?: number;
 };
 
 export type Manifest = {
@@ -127,11 +129,12 @@ export async function buildImage(opts: BuildOptions): Promise<Manifest> {
   stream.end();
   await once(stream, 'close');
   const cpioSha = await sha256File(cpioPath);
-  const compressed = join(opts.cacheDir, 'zstd', `${cpioSha}-${ZSTD_LEVEL}.zst`);
+  const level = opts.zstdLevel ?? ZSTD_LEVEL;
+  const compressed = join(opts.cacheDir, 'zstd', `${cpioSha}-${level}.zst`);
   if (!existsSync(compressed)) {
-    progress.step('compressing the initramfs', `zstd -${ZSTD_LEVEL}, ${(bytes / 1e6).toFixed(0)} MB`);
+    progress.step('compressing the initramfs', `zstd -${level}, ${(bytes / 1e6).toFixed(0)} MB`);
     mkdirSync(dirname(compressed), { recursive: true });
-    await zstdCompress(cpioPath, `${compressed}.tmp`);
+    await zstdCompress(cpioPath, `${compressed}.tmp`, level);
     renameSync(`${compressed}.tmp`, compressed);
   }
   progress.step('writing artifacts');
@@ -146,7 +149,7 @@ export async function buildImage(opts: BuildOptions): Promise<Manifest> {
     arch: spec.arch,
     kernelVersion: index.kernelVersion,
     cmdline: spec.kernel.cmdline,
-    compression: `zstd -${ZSTD_LEVEL}`,
+    compression: `zstd -${level}`,
     artifacts: { kernel: await artifact('kernel'), initrd: await artifact('initrd.img') },
     initrdUncompressedBytes: bytes,
     files,

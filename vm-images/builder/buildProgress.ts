@@ -3,7 +3,7 @@
 export class BuildProgress {
   private readonly start = Date.now();
   private phase = '';
-  constructor(private readonly out: NodeJS.WriteStream = process.stderr) {}
+  constructor(private readonly out: Pick<NodeJS.WriteStream, 'write' | 'isTTY' | 'columns'> = process.stderr) {}
 
   elapsed(): string {
     return `${((Date.now() - this.start) / 1000).toFixed(1)}s`;

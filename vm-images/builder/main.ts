@@ -4,6 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildImage } from './buildImage.ts';
 import { BuildProgress } from './buildProgress.ts';
+import { zstdLevelFrom } from './zstdCompress.ts';
 
 const vmDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const progress = new BuildProgress();
@@ -16,6 +17,7 @@ try {
     outDir,
     cacheDir: process.env.BERTH_IMAGE_CACHE ?? join(vmDir, '.cache'),
     progress,
+    zstdLevel: zstdLevelFrom(process.env.BERTH_IMAGE_ZSTD_LEVEL),
   });
   const { kernel, initrd } = manifest.artifacts;
   progress.done(`built ${relative(process.cwd(), outDir) || '.'}: kernel ${manifest.kernelVersion} ${mb(kernel.bytes)}, initrd ${mb(initrd.bytes)} ` +

@@ -2,12 +2,18 @@
 // Fixed level and worker count make the output the same for the same input.
 import { spawn } from 'node:child_process';
 
-/** Level 19 for release images; BERTH_IMAGE_ZSTD_LEVEL (1–19) trades size for build speed while iterating. */
-export const ZSTD_LEVEL = Number(process.env.BERTH_IMAGE_ZSTD_LEVEL ?? 19);
-if (!Number.isInteger(ZSTD_LEVEL) || ZSTD_LEVEL < 1 || ZSTD_LEVEL > 19) throw new Error('BERTH_IMAGE_ZSTD_LEVEL must be a whole number from 1 to 19');
+/** Level 19 for release images; lower levels trade size for build speed while iterating. */
+export const ZSTD_LEVEL = 19;
+
+export function zstdLevelFrom(value: string | undefined): number {
+  if (value === undefined || value === '') return ZSTD_LEVEL;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 19) throw new Error(`BERTH_IMAGE_ZSTD_LEVEL must be a whole number from 1 to 19, not ${JSON.stringify(value)}`);
+  return n;
+}
 
 /** Compress `input` into `output` with zstd; rejects with the tool's message on failure. */
-export function zstdCompress(input: string, output: string, level = ZSTD_LEVEL): Promise<void> {
+export function zstdCompress(input: string, output: string, level: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const argv = [`-${level}`, '-T2', '-q', '-f', '--no-progress', input, '-o', output];
     const child = spawn('zstd', argv, { stdio: ['ignore', 'ignore', 'pipe'] });

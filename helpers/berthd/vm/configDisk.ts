@@ -36,7 +36,7 @@ function header(name: string, size: number, type: '0' | '5', mode: number): Buff
 export function ustar(files: Record<string, string>): Buffer {
   const parts: Buffer[] = [header('berth-config/', 0, '5', 0o755)];
   for (const name of Object.keys(files).sort()) {
-    if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`config disk file name not allowed: ${name}`);
+    if (!/^[A-Za-z0-9._-]+$/.test(name) || /^\.+$/.test(name)) throw new Error(`config disk file name not allowed: ${name}`);
     const data = Buffer.from(files[name]!, 'utf8');
     parts.push(header(`berth-config/${name}`, data.length, '0', 0o644), data, Buffer.alloc((BLOCK - (data.length % BLOCK)) % BLOCK));
   }
