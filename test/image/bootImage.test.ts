@@ -49,7 +49,7 @@ describe('the VM image under QEMU (TCG)', () => {
         [
           '-accel', 'tcg', '-m', '2048', '-smp', '2', '-nographic', '-nodefaults',
           '-kernel', kernel, '-initrd', initrd,
-          '-append', 'console=ttyS0 berth.selftest=import:first-boot-token',
+          '-append', 'console=ttyS0 berth.selftest=import:first-boot-token,listeners:-,supervise:-',
           '-drive', `file=${disk},if=virtio,format=qcow2`,
           '-nic', 'user,model=virtio',
           '-serial', `file:${consoleLog}`,
@@ -64,6 +64,14 @@ describe('the VM image under QEMU (TCG)', () => {
     figures.firstBootDockerReadyUptime = markerUptime(ready.input!);
     const result = await vm.console.waitFor(/^berth: selftest: (ok|FAIL)\b.*/, BOOT_TIMEOUT);
     expect(result[0]).toMatch(/^berth: selftest: ok token=first-boot-token /);
+    // dockerd has no TCP listener, nor anything else in the guest (T-01, T-03: the API is on its unix socket only).
+    const listeners = await vm.console.waitFor(/^berth: selftest: (no tcp listeners|FAIL tcp listeners.*)/, BOOT_TIMEOUT);
+    expect(listeners[1]).toBe('no tcp listeners');
+    // Services are supervised: dockerd killed with SIGKILL comes back and answers again.
+    const supervised = await vm.console.waitFor(/^berth: selftest: (dockerd restarted by its supervisor in ([\d.]+)s|FAIL.*)/, BOOT_TIMEOUT);
+    expect(supervised[1]).toMatch(/^dockerd restarted/);
+    figures.dockerdRestartSeconds = Number(supervised[2]);
+    await vm.console.waitFor(/^berth: service dockerd exited; restart #1/, 1);
     await vm.console.waitFor(/^berth: network up eth0 10\.0\.2\.15\/24/, 1);
     figures.shutdownMs = await shutdownGracefully(vm);
     expect((await vm.exited).signal).toBeNull();

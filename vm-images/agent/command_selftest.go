@@ -13,7 +13,7 @@ import (
 	"berth/agent/internal/selftest"
 )
 
-const selftestSynopsis = "selftest import|verify|write [-socket PATH] [-token T] [-busybox PATH] [-dir DIR] [-timeout D]"
+const selftestSynopsis = "selftest import|verify|write|listeners|supervise [-socket PATH] [-token T] [-busybox PATH] [-dir DIR] [-timeout D]"
 
 func runSelftest(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("selftest", selftestSynopsis, stderr)
@@ -51,10 +51,36 @@ func runSelftest(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "listeners":
+		l, err := selftest.TCPListeners("/proc/net")
+		if err != nil {
+			fmt.Fprintf(stderr, "selftest: FAIL reading TCP sockets: %v\n", err)
+			return 1
+		}
+		if len(l) > 0 {
+			ports := make([]string, len(l))
+			for i, x := range l {
+				ports[i] = fmt.Sprintf("%s:%d", x.Address, x.Port)
+			}
+			fmt.Fprintf(stderr, "selftest: FAIL tcp listeners in the guest: %s\n", strings.Join(ports, " "))
+			return 1
+		}
+		fmt.Fprintln(stdout, "selftest: no tcp listeners")
+		return 0
+	case "supervise":
+		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+		defer cancel()
+		r, err := selftest.Supervise(ctx, *socket, "/proc")
+		if err != nil {
+			fmt.Fprintf(stderr, "selftest: FAIL %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "selftest: dockerd restarted by its supervisor in %.1fs (pid %d -> %d)\n", r.Took.Seconds(), r.OldPid, r.NewPid)
+		return 0
 	case "":
-		fmt.Fprintln(stderr, "selftest: missing mode; use import, verify or write")
+		fmt.Fprintln(stderr, "selftest: missing mode; use import, verify, write, listeners or supervise")
 	default:
-		fmt.Fprintf(stderr, "selftest: unknown mode %q; use import, verify or write\n", mode)
+		fmt.Fprintf(stderr, "selftest: unknown mode %q; use import, verify, write, listeners or supervise\n", mode)
 	}
 	fs.Usage()
 	return 2

@@ -2,12 +2,12 @@
 // Every error names the file and line it comes from, so a typo is a one-line fix.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, normalize } from 'node:path';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq } from 'yaml';
 import { z } from 'zod';
 
 const absPath = z
   .string()
-  .refine((p) => p.startsWith('/') && normalize(p) === p && !p.includes('\0'), {
+  .refine((p) => p.startsWith('/') && normalize(p) === p && (p === '/' || !p.endsWith('/')) && !p.includes('\0'), {
     message: 'must be an absolute, normalised path (no "..", no "//", no trailing "/")',
   });
 const relSource = z
@@ -88,19 +88,34 @@ export function parseImageSpec(text: string, file: string): { spec: ImageSpec; l
   if (first) {
     throw new ImageSpecError(file, lineCounter.linePos(first.pos[0]).line, first.message.split('\n')[0] ?? 'YAML error');
   }
+  const lineAt = (node: unknown): number | undefined =>
+    isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : undefined;
+  // The line of the deepest part of `path` that exists: a map entry by its key's line (so a
+  // missing or unknown key points at its parent's key, not at the parent's first entry).
   const locate = (path: (string | number)[]): number | undefined => {
-    for (let n = path.length; n >= 0; n--) {
-      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+    let node: unknown = doc.contents;
+    let line = lineAt(node);
+    for (const step of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(step));
+        if (!pair) break;
+        line = lineAt(pair.key) ?? lineAt(pair.value) ?? line;
+        node = pair.value;
+      } else if (isSeq(node) && typeof step === 'number' && node.items[step] !== undefined) {
+        node = node.items[step];
+        line = lineAt(node) ?? line;
+      } else break;
     }
-    return undefined;
+    return line;
   };
   const parsed = imageSpecSchema.safeParse(doc.toJS());
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     const where = path.length ? path.join('.') : '(top level)';
-    throw new ImageSpecError(file, locate(path), `${where} ${issue.message}`);
+    // An unknown key is reported on its object; point at the key itself.
+    const at = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...path, issue.keys[0]] : path;
+    throw new ImageSpecError(file, locate(at), `${where} ${issue.message}`);
   }
   const spec = parsed.data;
   const seen = new Map<string, number>();

@@ -15,7 +15,7 @@ export class StagingTree {
 
   /** Add an entry; a second, different entry for the same path is a conflict the YAML must resolve. */
   add(path: string, entry: TreeEntry): void {
-    if (!path.startsWith('/') || posix.normalize(path) !== path) throw new Error(`not a normalised absolute path: ${path}`);
+    if (!path.startsWith('/') || posix.normalize(path) !== path || (path !== '/' && path.endsWith('/'))) throw new Error(`not a normalised absolute path: ${path}`);
     const prev = this.entries.get(path);
     if (prev && !(prev.kind === 'dir' && entry.kind === 'dir')) {
       if (sameEntry(prev, entry)) return;

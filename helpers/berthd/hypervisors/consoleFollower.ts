@@ -1,13 +1,16 @@
 // Follows a VM's serial console log as it grows: lines as they come, and waits for a marker
 // line with a deadline that fails with the last lines printed (so a stuck boot says where it stuck).
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 
-type Waiter = { re: RegExp; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+type Waiter = { re: RegExp; from: number; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
 export class ConsoleFollower {
   readonly lines: string[] = [];
   private offset = 0;
   private partial = '';
+  /** Keeps a multi-byte UTF-8 character split across two reads whole. */
+  private readonly decoder = new StringDecoder('utf8');
   private readonly waiters = new Set<Waiter>();
   private readonly timer: NodeJS.Timeout;
   private failure: Error | undefined;
@@ -43,6 +46,7 @@ export class ConsoleFollower {
     return new Promise((resolve, reject) => {
       const w: Waiter = {
         re,
+        from,
         resolve,
         reject,
         timer: setTimeout(() => {
@@ -79,7 +83,7 @@ export class ConsoleFollower {
         const n = readSync(fd, buf, 0, buf.length, this.offset);
         if (n <= 0) break;
         this.offset += n;
-        this.partial += buf.subarray(0, n).toString('utf8');
+        this.partial += this.decoder.write(buf.subarray(0, n));
       }
     } finally {
       closeSync(fd);
@@ -91,6 +95,7 @@ export class ConsoleFollower {
       this.lines.push(line);
       for (const l of this.lineListeners) l(line);
       for (const w of this.waiters) {
+        if (this.lines.length - 1 < w.from) continue;
         const m = line.match(w.re);
         if (m) {
           clearTimeout(w.timer);
