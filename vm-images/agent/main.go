@@ -16,6 +16,7 @@ commands:
   wait-docker    wait until dockerd answers on its socket, then print its version
   power-button   run a command (default /sbin/poweroff) when the power button is pressed
   selftest       check the Docker engine without a docker CLI: selftest import|verify|write [flags]
+  serve          serve the host's streams (docker, tcp:<port>, rpc) over the guest link (virtio-serial)
 
 Run 'berth-agent <command> -h' to see the flags of a command.
 `
@@ -27,7 +28,12 @@ var commands = map[string]command{
 	"wait-docker":  runWaitDocker,
 	"power-button": runPowerButton,
 	"selftest":     runSelftest,
+	"serve":        runServe,
 }
+
+// agentVersion is reported in the guest link HELLO and by the agent.version RPC.
+// Override at build time with -ldflags '-X main.agentVersion=…'.
+var agentVersion = "0.1.0"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))

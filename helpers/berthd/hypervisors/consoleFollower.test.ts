@@ -5,7 +5,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ConsoleFollower } from './consoleFollower.ts';
+import { ConsoleFollower, printable } from './consoleFollower.ts';
 
 let dir: string;
 let n = 0;
@@ -234,5 +234,13 @@ describe('ConsoleFollower.fail', () => {
     write('two\n');
     await new Promise((r) => setTimeout(r, 40));
     expect(f.lines).toEqual(['one']);
+  });
+});
+
+describe('printable console lines', () => {
+  it('drops the escape sequences SeaBIOS prints before the first marker, and control characters', () => {
+    expect(printable('\x1bc\x1b[?7l\x1b[2Jberth: init (uptime 4.50s)\r')).toBe('berth: init (uptime 4.50s)');
+    expect(printable('\x1b]0;title\x07a\tb\x00c')).toBe('a\tbc');
+    expect(printable('plain')).toBe('plain');
   });
 });

@@ -90,7 +90,7 @@ export class ConsoleFollower {
     }
     let nl: number;
     while ((nl = this.partial.indexOf('\n')) >= 0) {
-      const line = this.partial.slice(0, nl).replace(/\r$/, '');
+      const line = printable(this.partial.slice(0, nl));
       this.partial = this.partial.slice(nl + 1);
       this.lines.push(line);
       for (const l of this.lineListeners) l(line);
@@ -105,4 +105,15 @@ export class ConsoleFollower {
       }
     }
   }
+}
+
+/** A console line without terminal escape sequences (firmware clears the screen) or control characters. */
+export function printable(line: string): string {
+  return (
+    line
+      // eslint-disable-next-line no-control-regex -- escape sequences are what is removed
+      .replace(/\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_a-z])/g, '')
+      // eslint-disable-next-line no-control-regex -- so are other control characters (but tab)
+      .replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '')
+  );
 }

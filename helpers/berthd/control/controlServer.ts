@@ -1,0 +1,124 @@
+// berthd's control API on a unix socket only this user can open (0600 in a 0700 dir): JSON requests
+// validated with the shared zod schemas, errors as {code, message, hint}, and an SSE event stream.
+import { chmodSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import { MAX_REQUEST_BYTES, routes, type ApiError, type ApiEvent } from '../../api/controlApi.ts';
+import { claimSocketPath } from '../forward/unixSocketClaim.ts';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ApiError,
+  ) {
+    super(body.message);
+  }
+}
+
+type Handler = (body: unknown) => Promise<unknown>;
+export type ControlHandlers = { [K in keyof typeof routes]: Handler };
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_REQUEST_BYTES) return reject(new HttpError(413, { code: 'too-large', message: `request body over ${MAX_REQUEST_BYTES} bytes`, hint: 'send a smaller request' }));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_REQUEST_BYTES) {
+        req.destroy();
+        reject(new HttpError(413, { code: 'too-large', message: `request body over ${MAX_REQUEST_BYTES} bytes`, hint: 'send a smaller request' }));
+      } else chunks.push(c);
+    });
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (!text.trim()) return resolve({});
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        reject(new HttpError(400, { code: 'bad-json', message: 'the request body is not JSON', hint: 'send a JSON object' }));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+export class ControlServer {
+  private server: Server | undefined;
+  private readonly subscribers = new Set<ServerResponse>();
+
+  constructor(
+    readonly path: string,
+    private readonly handlers: ControlHandlers,
+    private readonly initialEvents: () => ApiEvent[],
+  ) {}
+
+  async listen(): Promise<void> {
+    await claimSocketPath(this.path);
+    const server = createServer((req, res) => void this.onRequest(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.path, () => resolve());
+    });
+    chmodSync(this.path, 0o600);
+    this.server = server;
+  }
+
+  /** Send an event to every subscriber of GET /v1/events. */
+  publish(event: ApiEvent): void {
+    const frame = `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+    for (const res of this.subscribers) res.write(frame);
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method === 'GET' && path === '/v1/events') return this.subscribe(res);
+      const entry = Object.entries(routes).find(([, r]) => r.path === path);
+      if (!entry) throw new HttpError(404, { code: 'not-found', message: `no such endpoint: ${req.method} ${path}`, hint: 'see helpers/api/controlApi.ts for the routes' });
+      const [name, route] = entry as [keyof typeof routes, (typeof routes)[keyof typeof routes]];
+      if (req.method !== route.method) throw new HttpError(405, { code: 'method-not-allowed', message: `${path} takes ${route.method}`, hint: `use ${route.method}` });
+      let body: unknown = {};
+      if (route.method === 'POST') {
+        const raw = await readBody(req);
+        const parsed = (route as { body: z.ZodType }).body.safeParse(raw);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          throw new HttpError(400, { code: 'invalid-request', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`, hint: 'check the request against the control API schema' });
+        }
+        body = parsed.data;
+      }
+      send(res, 200, await this.handlers[name](body));
+    } catch (e) {
+      if (e instanceof HttpError) send(res, e.status, e.body);
+      else send(res, 500, { code: 'internal', message: (e as Error).message, hint: 'see berthd.log in $BERTH_HOME/logs' });
+    }
+  }
+
+  private subscribe(res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.write(': berthd events\n\n');
+    this.subscribers.add(res);
+    for (const e of this.initialEvents()) res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    res.on('close', () => {
+      clearInterval(keepAlive);
+      this.subscribers.delete(res);
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.subscribers) s.end();
+    this.subscribers.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((r) => server.close(() => r()));
+  }
+}

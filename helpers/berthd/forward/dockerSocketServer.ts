@@ -1,0 +1,77 @@
+// The host's Docker endpoint: a unix socket (0600 in a 0700 dir) where each client connection
+// becomes one guest-link stream to dockerd, byte for byte, half-close included (T-10).
+import { chmodSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { claimSocketPath } from './unixSocketClaim.ts';
+
+export type StreamOpener = () => Duplex;
+
+export class DockerSocketServer {
+  private server: Server | undefined;
+  private readonly clients = new Set<Socket>();
+  connectionsServed = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly openStream: StreamOpener,
+    private readonly log: (m: string) => void = () => {},
+  ) {}
+
+  async listen(): Promise<void> {
+    const claimed = await claimSocketPath(this.path);
+    if (claimed === 'removed-stale') this.log(`removed a stale socket file at ${this.path}`);
+    const server = createServer({ allowHalfOpen: true }, (client) => this.onClient(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    chmodSync(this.path, 0o600);
+    this.server = server;
+  }
+
+  get activeConnections(): number {
+    return this.clients.size;
+  }
+
+  private onClient(client: Socket): void {
+    this.connectionsServed++;
+    this.clients.add(client);
+    let stream: Duplex;
+    try {
+      stream = this.openStream();
+    } catch (e) {
+      this.log(`docker connection refused: ${(e as Error).message}`);
+      client.destroy();
+      this.clients.delete(client);
+      return;
+    }
+    client.on('close', () => {
+      this.clients.delete(client);
+      if (!stream.destroyed) stream.destroy();
+    });
+    stream.on('close', () => {
+      if (!client.destroyed) client.end();
+    });
+    client.on('error', () => stream.destroy());
+    stream.on('error', (e) => {
+      this.log(`docker stream ended with an error: ${e.message}`);
+      client.destroy();
+    });
+    // pipe() ends the other side when one side ends: a client's half-close becomes CLOSE_WRITE.
+    client.pipe(stream);
+    stream.pipe(client);
+  }
+
+  /** Stop accepting, end every client connection, remove the socket file. */
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const c of this.clients) c.destroy();
+    this.clients.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,346 @@
+// Runs the VM lifecycle's effects: host checks, disk, QEMU with an acceleration watchdog, the guest
+// link, Docker's readiness and the host socket. State changes go through the pure transition table.
+import { EventEmitter } from 'node:events';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { cpus as hostCpus } from 'node:os';
+import { promisify } from 'node:util';
+import type { AccelInfo, DegradedReason, VmState } from '../../api/vmState.ts';
+import { ensureDockerContext } from '../docker/dockerContext.ts';
+import { DockerSocketServer } from '../forward/dockerSocketServer.ts';
+import { pingDocker } from '../guest/dockerPing.ts';
+import { LinkSession } from '../guest/linkSession.ts';
+import { failedAccelWhy, fallbackWhy, planAccel, type AccelSetting } from '../hypervisors/accelChoice.ts';
+import { readHostFacts, rememberKvmHangs } from '../hypervisors/hostFacts.ts';
+import { QemuProcess } from '../hypervisors/qemuProcess.ts';
+import type { Accel } from '../hypervisors/vmConfig.ts';
+import { ensureLayout, type BerthPaths } from '../paths.ts';
+import { writeConfigDisk } from './configDisk.ts';
+import { ensureDataDisk, loadVmImage } from './vmImage.ts';
+import { nextState, type VmEvent } from './vmStateMachine.ts';
+import { join } from 'node:path';
+
+const execFileAsync = promisify(execFile);
+
+export type VmSettings = { cpus: number; memoryMiB: number; diskGiB: number; accel: AccelSetting };
+
+export function defaultVmSettings(env: NodeJS.ProcessEnv = process.env): VmSettings {
+  const accel = (env.BERTH_ACCEL ?? 'auto') as AccelSetting;
+  if (!['auto', 'kvm', 'hvf', 'whpx', 'tcg'].includes(accel)) throw new Error(`BERTH_ACCEL must be auto, kvm, hvf, whpx or tcg, not ${accel}`);
+  return { cpus: Math.min(2, hostCpus().length), memoryMiB: 2048, diskGiB: 64, accel };
+}
+
+class StartAborted extends Error {}
+
+export class StartFailure extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
+const WATCHDOG_SECONDS = Number(process.env.BERTH_ACCEL_WATCHDOG_SECONDS ?? 20);
+
+export class VmManager extends EventEmitter {
+  state: VmState = { state: 'stopped' };
+  accel: AccelInfo | undefined;
+  dockerVersion: string | undefined;
+  qemu: QemuProcess | undefined;
+  session: LinkSession | undefined;
+  dockerServer: DockerSocketServer | undefined;
+  dockerContext: string | undefined;
+  private linkSocket: Socket | undefined;
+  private abort: AbortController | undefined;
+  private starting: Promise<void> | undefined;
+  private degraded = new Map<DegradedReason['what'], string>();
+
+  constructor(
+    readonly paths: BerthPaths,
+    readonly settings: VmSettings,
+    private readonly log: (m: string) => void,
+  ) {
+    super();
+  }
+
+  private apply(event: VmEvent): boolean {
+    const next = nextState(this.state, event, Date.now());
+    if (!next) return false;
+    this.state = next;
+    this.emit('state', next);
+    return true;
+  }
+
+  private phase(phase: Extract<VmEvent, { type: 'phase' }>['phase'], progress: number, signal: AbortSignal): void {
+    if (signal.aborted) throw new StartAborted();
+    this.apply({ type: 'phase', phase, progress });
+    this.log(`start: ${phase}`);
+  }
+
+  /** Start the VM; resolves when Docker answers through the host socket, rejects with the failure. */
+  start(): Promise<void> {
+    if (this.state.state === 'running') return Promise.resolve();
+    if (this.state.state === 'starting' && this.starting) return this.starting;
+    if (this.state.state === 'stopping') return Promise.reject(new StartFailure('the VM is stopping', 'wait for it to stop, then start it again'));
+    this.apply({ type: 'start' });
+    const ac = new AbortController();
+    this.abort = ac;
+    this.starting = this.runStart(ac.signal).catch(async (e: Error) => {
+      if (e instanceof StartAborted || ac.signal.aborted) return;
+      const lastLog = this.qemu ? this.qemu.console.tail(20).split('\n') : [];
+      await this.teardown();
+      const hint = e instanceof StartFailure ? e.hint : `see ${this.paths.consoleLog} and ${this.paths.berthdLog}`;
+      this.log(`start failed: ${e.message}`);
+      this.apply({ type: 'failed', reason: e.message, hint, lastLog });
+      throw e;
+    });
+    return this.starting;
+  }
+
+  private async runStart(signal: AbortSignal): Promise<void> {
+    const { paths, settings } = this;
+    this.phase('checking host', 0.02, signal);
+    ensureLayout(paths);
+    let image;
+    try {
+      image = loadVmImage();
+    } catch (e) {
+      throw new StartFailure((e as Error).message, 'build the VM image with `npm run vm:build`');
+    }
+    try {
+      await execFileAsync('qemu-system-x86_64', ['--version'], { timeout: 10_000 });
+    } catch {
+      throw new StartFailure('QEMU (qemu-system-x86_64) is not installed or does not run', 'install it: sudo apt-get install qemu-system-x86 qemu-utils');
+    }
+    this.killLeftoverQemu();
+    const probeFile = join(paths.runDir, 'accel-probe.json');
+    const plan = planAccel(settings.accel, readHostFacts(probeFile));
+
+    this.phase('preparing disk', 0.1, signal);
+    if (await ensureDataDisk(paths.dataDisk, settings.diskGiB)) this.log(`created ${paths.dataDisk} (${settings.diskGiB} GiB, sparse)`);
+    writeConfigDisk(paths.configDisk, { hostname: 'berth', daemonJson: {} });
+
+    this.phase('booting', 0.2, signal);
+    const boot = (accel: Accel): QemuProcess => {
+      for (const s of [paths.guestLinkSocket, paths.qmpSocket]) rmSync(s, { force: true });
+      const q = QemuProcess.start({
+        name: 'berth',
+        cpus: settings.cpus,
+        memoryMiB: settings.memoryMiB,
+        accel,
+        kernel: image.kernel,
+        initrd: image.initrd,
+        cmdline: image.cmdline,
+        dataDisk: { path: paths.dataDisk, format: 'qcow2' },
+        configDisk: paths.configDisk,
+        consoleLog: paths.consoleLog,
+        qmpSocket: paths.qmpSocket,
+        guestLinkSocket: paths.guestLinkSocket,
+        pidFile: paths.qemuPidFile,
+      });
+      this.qemu = q;
+      void q.exited.then((exit) => {
+        // While an accelerator is being probed its QEMU may die or be killed: that is the probe's answer.
+        if (probing === q) return;
+        this.onQemuExit(q, exit.signal ?? `code ${exit.code}`, exit.stderr);
+      });
+      return q;
+    };
+    let probing: QemuProcess | undefined;
+    let qemu = boot(plan.first);
+    this.accel = { accel: plan.first, requested: settings.accel, why: plan.why };
+    if (plan.fallback) {
+      probing = qemu;
+      try {
+        await this.abortable(qemu.console.waitFor(/^berth: init/, WATCHDOG_SECONDS * 1000), signal);
+        probing = undefined;
+      } catch (e) {
+        if (signal.aborted) throw new StartAborted();
+        const exit = qemu.running ? undefined : await qemu.exited;
+        this.log(`${plan.first} probe failed: ${(e as Error).message.split('\n')[0]}`);
+        await qemu.kill();
+        if (plan.first === 'kvm') rememberKvmHangs(probeFile);
+        qemu = boot(plan.fallback);
+        probing = undefined;
+        const why = exit ? failedAccelWhy(plan.first, exit.stderr) : fallbackWhy(plan.first, WATCHDOG_SECONDS);
+        this.accel = { accel: plan.fallback, requested: settings.accel, why };
+      }
+    }
+    this.log(`acceleration: ${this.accel.accel} (${this.accel.why})`);
+    await this.abortable(qemu.console.waitFor(/^berth: init/, 120_000), signal);
+
+    this.phase('waiting for agent', 0.5, signal);
+    const session = await this.abortable(this.connectLink(qemu, 180_000), signal);
+
+    this.phase('waiting for docker', 0.75, signal);
+    const open = () => session.open('docker');
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      try {
+        const v = await this.abortable(pingDocker(open, 5000), signal);
+        this.dockerVersion = v.version;
+        break;
+      } catch (e) {
+        if (signal.aborted) throw new StartAborted();
+        if (Date.now() > deadline) throw new StartFailure(`Docker did not answer in the VM within 180 s: ${(e as Error).message}`, `see the VM console log: ${paths.consoleLog}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
+    const server = new DockerSocketServer(paths.dockerSocket, () => this.openDockerStream(), this.log);
+    try {
+      await server.listen();
+    } catch (e) {
+      throw new StartFailure((e as Error).message, 'another program holds Berth\'s Docker socket; stop it or remove the file');
+    }
+    this.dockerServer = server;
+    const ctx = await ensureDockerContext(paths.dockerSocket);
+    this.dockerContext = ctx.ok ? 'berth' : undefined;
+    this.log(ctx.ok ? `docker context berth: ${ctx.action}` : ctx.message);
+    if (signal.aborted) throw new StartAborted();
+    this.apply({ type: 'ready' });
+    this.log(`running: Docker ${this.dockerVersion} on ${paths.dockerSocket}`);
+  }
+
+  private openDockerStream() {
+    if (!this.session || this.state.state !== 'running') throw new Error('the VM is not running');
+    return this.session.open('docker');
+  }
+
+  private abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+    if (signal.aborted) return Promise.reject(new StartAborted());
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(new StartAborted());
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(
+        (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+        (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+      );
+    });
+  }
+
+  /** Connect to QEMU's end of the guest link and wait for the agent's HELLO. */
+  private async connectLink(qemu: QemuProcess, timeoutMs: number): Promise<LinkSession> {
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const deadline = Date.now() + 10_000;
+      const attempt = (): void => {
+        const s = connect(this.paths.guestLinkSocket);
+        s.once('connect', () => resolve(s));
+        s.once('error', (e) => {
+          if (Date.now() > deadline || !qemu.running) reject(new StartFailure(`cannot connect to the guest link socket: ${e.message}`, 'QEMU did not create it; see the console log'));
+          else setTimeout(attempt, 100);
+        });
+      };
+      attempt();
+    });
+    this.linkSocket = socket;
+    const session = new LinkSession(socket);
+    this.session = session;
+    session.on('down', () => this.setDegraded('guest-link', 'the guest link stopped answering pings'));
+    session.on('up', () => this.setDegraded('guest-link', undefined));
+    session.on('protocol-error', (e: Error) => this.log(`guest link protocol error: ${e.message}`));
+    const hello = new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new StartFailure(`berth-agent did not answer on the guest link within ${timeoutMs / 1000} s`, `see the VM console log: ${this.paths.consoleLog}`)), timeoutMs);
+      session.once('hello', () => (clearTimeout(t), resolve()));
+    });
+    session.on('hello', (h: unknown) => this.log(`guest agent hello: ${JSON.stringify(h)}`));
+    session.start();
+    await hello;
+    return session;
+  }
+
+  private setDegraded(what: DegradedReason['what'], message: string | undefined): void {
+    if (message === undefined) this.degraded.delete(what);
+    else this.degraded.set(what, message);
+    this.apply({ type: 'degraded', reasons: [...this.degraded].map(([w, m]) => ({ what: w, message: m })) });
+  }
+
+  private onQemuExit(q: QemuProcess, how: string, stderr: string): void {
+    if (q !== this.qemu) return;
+    if (this.state.state === 'running' || this.state.state === 'starting') {
+      const lastLog = q.console.tail(20).split('\n');
+      this.log(`QEMU exited unexpectedly (${how})${stderr ? `: ${stderr}` : ''}`);
+      this.abort?.abort();
+      void this.teardown().then(() =>
+        this.apply({
+          type: 'failed',
+          reason: `the VM stopped unexpectedly (QEMU ${how})${stderr ? `: ${stderr.split('\n')[0]}` : ''}`,
+          hint: 'start it again with `berth start`; your images and volumes are on its disk and survive',
+          lastLog,
+        }),
+      );
+    }
+  }
+
+  /** A QEMU left running on our disk by a berthd that was killed: never two VMs on one disk. */
+  private killLeftoverQemu(): void {
+    if (!existsSync(this.paths.qemuPidFile)) return;
+    const pid = Number(readFileSync(this.paths.qemuPidFile, 'utf8').trim());
+    rmSync(this.paths.qemuPidFile, { force: true });
+    if (!Number.isInteger(pid) || pid <= 1) return;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      return;
+    }
+    if (cmdline.includes('qemu-system') && cmdline.includes(this.paths.dataDisk)) {
+      this.log(`a QEMU (pid ${pid}) from an earlier berthd still runs on this disk; stopping it`);
+      process.kill(pid, 'SIGKILL');
+    }
+  }
+
+  private async teardown(): Promise<void> {
+    const server = this.dockerServer;
+    this.dockerServer = undefined;
+    await server?.close();
+    this.session = undefined;
+    this.linkSocket?.destroy();
+    this.linkSocket = undefined;
+    if (this.qemu?.running) await this.qemu.kill();
+    this.degraded.clear();
+  }
+
+  /** Stop: cancel a start in progress, or power the VM off (ACPI, then force after the timeout). */
+  async stop(timeoutSeconds = 30): Promise<{ graceful: boolean; seconds: number; message: string }> {
+    const t0 = Date.now();
+    if (this.state.state === 'stopped') return { graceful: true, seconds: 0, message: 'the VM was not running' };
+    if (this.state.state === 'error') {
+      await this.teardown();
+      this.apply({ type: 'stop' });
+      return { graceful: true, seconds: 0, message: 'cleared the error state' };
+    }
+    const wasStarting = this.state.state === 'starting';
+    this.apply({ type: 'stop' });
+    this.abort?.abort();
+    await this.starting?.catch(() => undefined);
+    const server = this.dockerServer;
+    this.dockerServer = undefined;
+    await server?.close();
+    let graceful = true;
+    const qemu = this.qemu;
+    if (qemu?.running) {
+      if (wasStarting) await qemu.kill();
+      else {
+        try {
+          graceful = (await qemu.powerdown(timeoutSeconds * 1000)).graceful;
+        } catch (e) {
+          this.log(`ACPI shutdown could not be asked for (${(e as Error).message}); forcing the VM off`);
+          await qemu.kill();
+          graceful = false;
+        }
+      }
+    }
+    await this.teardown();
+    const seconds = (Date.now() - t0) / 1000;
+    const message = wasStarting
+      ? `start cancelled; the VM was stopped in ${seconds.toFixed(1)} s`
+      : graceful
+        ? `the VM shut down cleanly in ${seconds.toFixed(1)} s`
+        : `the VM did not shut down within ${timeoutSeconds} s and was forced off`;
+    this.apply({ type: 'stopped', lastExit: message });
+    this.log(message);
+    return { graceful: graceful && !wasStarting, seconds, message };
+  }
+}

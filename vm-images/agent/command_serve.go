@@ -1,0 +1,70 @@
+// berth-agent is the helper binary that runs inside Berth's Linux VM.
+// This file owns the `serve` subcommand: flags, choosing the transport, and signal handling.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"berth/agent/internal/dockerapi"
+	"berth/agent/internal/linkserve"
+)
+
+const serveSynopsis = "serve [-port berth.link] [-unix PATH] [-docker /var/run/docker.sock] [-poweroff /sbin/poweroff]"
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("serve", serveSynopsis, stderr)
+	port := fs.String("port", linkserve.DefaultPortName, "name of the virtio-serial port carrying the guest link (/sys/class/virtio-ports/*/name)")
+	unixPath := fs.String("unix", "", "serve the link on this unix socket instead, one connection at a time (tests, other hypervisors' bridges)")
+	docker := fs.String("docker", dockerapi.DefaultSocket, "dockerd unix socket dialed for the docker target")
+	poweroff := fs.String("poweroff", "/sbin/poweroff", "command run after answering the shutdown RPC, split on spaces, run without a shell")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "serve: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return 2
+	}
+	argv := strings.Fields(*poweroff)
+	if len(argv) == 0 {
+		fmt.Fprintln(stderr, "serve: -poweroff is empty; give the command to run, e.g. -poweroff /sbin/poweroff")
+		return 2
+	}
+
+	srv := &linkserve.Server{
+		Version:      agentVersion,
+		DockerSocket: *docker,
+		PowerOff:     func() error { return runArgv(argv, stderr) },
+		Log:          stderr,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	if *unixPath != "" {
+		err = srv.ServeUnix(ctx, *unixPath)
+	} else {
+		err = srv.ServePort(ctx, *port)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// runArgv runs a command without a shell, its output going to stderr.
+func runArgv(argv []string, stderr io.Writer) error {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
+	}
+	return nil
+}

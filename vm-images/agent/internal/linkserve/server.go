@@ -1,0 +1,99 @@
+// Package linkserve is the agent's end of the guest link: it serves the host's streams (docker, tcp:<port>, rpc).
+// This file owns the Server type, its session settings, target routing and logging.
+package linkserve
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"berth/agent/internal/link"
+)
+
+// DefaultDialTimeout bounds dialing dockerd or a guest TCP port for one stream.
+const DefaultDialTimeout = 10 * time.Second
+
+// Server answers the streams the host opens. The zero value is not usable: set DockerSocket
+// and PowerOff at least.
+type Server struct {
+	Version      string                // agent version: HELLO "agent" and the agent.version RPC
+	DockerSocket string                // dialed for the docker target
+	PowerOff     func() error          // run after answering the shutdown RPC
+	SetClock     func(time.Time) error // nil: settimeofday(2)
+	ProcDir      string                // "/proc" when empty (kernel release, uptime)
+	DialTimeout  time.Duration         // DefaultDialTimeout when 0
+	Log          io.Writer             // one line per session event; nil discards
+
+	logMu sync.Mutex
+}
+
+// sessionConfig is the guest side of a session; passive when the host is known to send HELLO first.
+func (srv *Server) sessionConfig(passive bool) link.Config {
+	return link.Config{Role: link.RoleGuest, Agent: srv.Version, Passive: passive, Accept: srv.HandleStream, Logf: srv.logf}
+}
+
+// HandleStream serves one stream the host opened, by its target, until both sides are done.
+func (srv *Server) HandleStream(st *link.Stream) {
+	target := st.Target()
+	switch {
+	case target == "docker":
+		srv.dialAndProxy(st, "unix", srv.DockerSocket)
+	case strings.HasPrefix(target, "tcp:"):
+		port, err := parsePort(target[len("tcp:"):])
+		if err != nil {
+			st.Reset(err.Error())
+			return
+		}
+		srv.dialAndProxy(st, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	case target == "rpc":
+		srv.serveRPC(st)
+	default:
+		st.Reset(fmt.Sprintf("unknown target %q; this agent serves docker, tcp:<port> and rpc", truncate(target, 100)))
+	}
+}
+
+// parsePort accepts a decimal port 1–65535 and nothing else (no sign, no spaces).
+func parsePort(s string) (int, error) {
+	if s == "" || len(s) > 5 || strings.Trim(s, "0123456789") != "" {
+		return 0, fmt.Errorf("bad tcp target port %q: want a number from 1 to 65535", truncate(s, 100))
+	}
+	port, _ := strconv.Atoi(s)
+	if port < 1 || port > 65535 {
+		return 0, fmt.Errorf("bad tcp target port %q: want a number from 1 to 65535", s)
+	}
+	return port, nil
+}
+
+// dialAndProxy connects the stream to a local socket; a dial error becomes the RESET reason.
+func (srv *Server) dialAndProxy(st *link.Stream, network, addr string) {
+	timeout := srv.DialTimeout
+	if timeout <= 0 {
+		timeout = DefaultDialTimeout
+	}
+	c, err := net.DialTimeout(network, addr, timeout)
+	if err != nil {
+		st.Reset(err.Error())
+		return
+	}
+	proxy(st, c)
+}
+
+func (srv *Server) logf(format string, args ...any) {
+	if srv.Log == nil {
+		return
+	}
+	srv.logMu.Lock()
+	defer srv.logMu.Unlock()
+	fmt.Fprintf(srv.Log, "serve: "+format+"\n", args...)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
