@@ -1,5 +1,5 @@
 // `npm start`: installs what is missing (Debian packages when root, npm dependencies), builds the
-// VM image when it is out of date, then boots Berth's VM. Plain Node: it runs before `npm ci`.
+// VM image when it is out of date, then `berth start`. Plain Node: it runs before `npm ci`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,4 +39,5 @@ if (!existsSync(join(root, 'node_modules/.package-lock.json'))) {
 }
 say('building the VM image (seconds when nothing changed)');
 if (!run('npm', ['run', '--silent', 'vm:build'])) fail('the VM image did not build; the error above says why.');
-if (!run('npx', ['tsx', 'helpers/berthd/vm/bootOnce.ts', ...process.argv.slice(2)])) process.exit(1);
+if (!run(process.execPath, ['helpers/cli/bin/berth.mjs', 'start'])) process.exit(1);
+say('stop it with `npm run berth -- stop` (or `npx berth stop`); `npx berth status` shows its state.');

@@ -64,6 +64,9 @@ export function berthPaths(home = berthHome()): BerthPaths {
 
 /** Create a directory only this user can enter (0700), refusing one that is a symlink or not ours. */
 export function privateDir(path: string): void {
+  // lstat first: mkdir would fail on a file or a dangling symlink with a bare EEXIST / ENOENT.
+  const before = lstatSync(path, { throwIfNoEntry: false });
+  if (before && !before.isDirectory()) throw new Error(`${path} exists and is not a directory; remove it and start again`);
   mkdirSync(path, { recursive: true, mode: 0o700 });
   const st = lstatSync(path);
   if (!st.isDirectory()) throw new Error(`${path} exists and is not a directory; remove it and start again`);

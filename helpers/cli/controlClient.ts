@@ -63,7 +63,13 @@ export function followEvents(socketPath: string, onEvent: (e: ApiEvent) => void)
         buf = buf.slice(end + 2);
         const data = frame.split('\n').find((l) => l.startsWith('data: '));
         if (!data) continue;
-        const parsed = apiEventSchema.safeParse(JSON.parse(data.slice(6)));
+        let json: unknown;
+        try {
+          json = JSON.parse(data.slice(6));
+        } catch {
+          continue; // a frame that is not JSON is skipped, not thrown out of this listener (it would crash the CLI)
+        }
+        const parsed = apiEventSchema.safeParse(json);
         if (parsed.success) onEvent(parsed.data);
       }
     });

@@ -19,7 +19,8 @@ export function progressLine(vm: VmState, elapsedMs: number): string {
 }
 
 export function readyLines(s: Status, elapsedMs: number): string[] {
-  const lines = [`berth: Docker ${s.dockerVersion ?? ''} is ready (${(elapsedMs / 1000).toFixed(1)} s, acceleration ${s.accel?.accel ?? '?'}).`];
+  const engine = s.dockerVersion ? `Docker ${s.dockerVersion}` : 'Docker';
+  const lines = [`berth: ${engine} is ready (${(elapsedMs / 1000).toFixed(1)} s, acceleration ${s.accel?.accel ?? '?'}).`];
   if (s.dockerContext) lines.push(`Use it from this shell with:   docker context use ${s.dockerContext}`);
   lines.push(`or for one shell:              export DOCKER_HOST=unix://${s.dockerSocket}`);
   return lines;

@@ -31,9 +31,11 @@ function readBody(req: IncomingMessage): Promise<unknown> {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
+      if (size > MAX_REQUEST_BYTES) return; // refused already: drop the rest (the 413 closes the connection)
       size += c.length;
       if (size > MAX_REQUEST_BYTES) {
-        req.destroy();
+        // Not req.destroy(): that kills the socket before the 413 can be sent.
+        chunks.length = 0;
         reject(new HttpError(413, { code: 'too-large', message: `request body over ${MAX_REQUEST_BYTES} bytes`, hint: 'send a smaller request' }));
       } else chunks.push(c);
     });
@@ -97,8 +99,11 @@ export class ControlServer {
       }
       send(res, 200, await this.handlers[name](body));
     } catch (e) {
-      if (e instanceof HttpError) send(res, e.status, e.body);
-      else send(res, 500, { code: 'internal', message: (e as Error).message, hint: 'see berthd.log in $BERTH_HOME/logs' });
+      if (e instanceof HttpError) {
+        // A body over the limit may still be arriving: answer, then close the connection instead of reading it.
+        if (e.status === 413) res.setHeader('connection', 'close');
+        send(res, e.status, e.body);
+      } else send(res, 500, { code: 'internal', message: (e as Error).message, hint: 'see berthd.log in $BERTH_HOME/logs' });
     }
   }
 

@@ -40,7 +40,7 @@ describe('ConsoleFollower lines', () => {
     expect(f.tail()).toBe('');
   });
 
-  it('joins partial lines, strips CR of CRLF, keeps the unfinished tail for later', () => {
+  it('joins partial lines, drops CRs, keeps the unfinished tail for later', () => {
     const { f, write } = follow(60_000);
     write('SeaBIOS (version');
     f.poll();
@@ -50,7 +50,7 @@ describe('ConsoleFollower lines', () => {
     expect(f.lines).toEqual(['SeaBIOS (version 1.16)']);
     write('it (uptime 0.5)\n\n\r\nmid\rline\r\nlast');
     f.poll();
-    expect(f.lines).toEqual(['SeaBIOS (version 1.16)', 'berth: init (uptime 0.5)', '', '', 'mid\rline']);
+    expect(f.lines).toEqual(['SeaBIOS (version 1.16)', 'berth: init (uptime 0.5)', '', '', 'midline']); // control characters are dropped
     write('\n');
     f.poll();
     expect(f.lines.at(-1)).toBe('last');
@@ -242,5 +242,19 @@ describe('printable console lines', () => {
     expect(printable('\x1bc\x1b[?7l\x1b[2Jberth: init (uptime 4.50s)\r')).toBe('berth: init (uptime 4.50s)');
     expect(printable('\x1b]0;title\x07a\tb\x00c')).toBe('a\tbc');
     expect(printable('plain')).toBe('plain');
+  });
+});
+
+describe('terminal resets split lines', () => {
+  it('a marker printed right after the firmware resets the screen is a line of its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cf-reset-'));
+    const file = join(dir, 'console.log');
+    writeFileSync(file, 'Booting from ROM..\x1bc\x1b[?7l\x1b[2Jberth: init (uptime 4.60s)\r\n');
+    const f = new ConsoleFollower(file);
+    const m = await f.waitFor(/^berth: init/, 1000);
+    expect(m.input).toBe('berth: init (uptime 4.60s)');
+    expect(f.lines).toEqual(['Booting from ROM..', 'berth: init (uptime 4.60s)']);
+    f.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

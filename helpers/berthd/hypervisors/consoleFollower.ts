@@ -83,7 +83,8 @@ export class ConsoleFollower {
         const n = readSync(fd, buf, 0, buf.length, this.offset);
         if (n <= 0) break;
         this.offset += n;
-        this.partial += this.decoder.write(buf.subarray(0, n));
+        // A terminal reset (ESC c, printed by the firmware) starts a fresh screen: a new line.
+        this.partial += this.decoder.write(buf.subarray(0, n)).replaceAll('\x1bc', '\n');
       }
     } finally {
       closeSync(fd);

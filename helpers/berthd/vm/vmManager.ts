@@ -114,7 +114,7 @@ export class VmManager extends EventEmitter {
     } catch {
       throw new StartFailure('QEMU (qemu-system-x86_64) is not installed or does not run', 'install it: sudo apt-get install qemu-system-x86 qemu-utils');
     }
-    this.killLeftoverQemu();
+    await this.killLeftoverQemu();
     const probeFile = join(paths.runDir, 'accel-probe.json');
     const plan = planAccel(settings.accel, readHostFacts(probeFile));
 
@@ -262,19 +262,18 @@ export class VmManager extends EventEmitter {
       const lastLog = q.console.tail(20).split('\n');
       this.log(`QEMU exited unexpectedly (${how})${stderr ? `: ${stderr}` : ''}`);
       this.abort?.abort();
-      void this.teardown().then(() =>
-        this.apply({
-          type: 'failed',
-          reason: `the VM stopped unexpectedly (QEMU ${how})${stderr ? `: ${stderr.split('\n')[0]}` : ''}`,
-          hint: 'start it again with `berth start`; your images and volumes are on its disk and survive',
-          lastLog,
-        }),
-      );
+      const failure = /Failed to get "write" lock/.test(stderr)
+        ? { reason: `another VM is using Berth's disk ${this.paths.dataDisk}`, hint: 'stop the other Berth or QEMU using it (`pgrep -a qemu-system` lists them), then `berth start`' }
+        : {
+            reason: `the VM stopped unexpectedly (QEMU ${how})${stderr ? `: ${stderr.split('\n')[0]}` : ''}`,
+            hint: 'start it again with `berth start`; your images and volumes are on its disk and survive',
+          };
+      void this.teardown().then(() => this.apply({ type: 'failed', ...failure, lastLog }));
     }
   }
 
   /** A QEMU left running on our disk by a berthd that was killed: never two VMs on one disk. */
-  private killLeftoverQemu(): void {
+  private async killLeftoverQemu(): Promise<void> {
     if (!existsSync(this.paths.qemuPidFile)) return;
     const pid = Number(readFileSync(this.paths.qemuPidFile, 'utf8').trim());
     rmSync(this.paths.qemuPidFile, { force: true });
@@ -288,6 +287,7 @@ export class VmManager extends EventEmitter {
     if (cmdline.includes('qemu-system') && cmdline.includes(this.paths.dataDisk)) {
       this.log(`a QEMU (pid ${pid}) from an earlier berthd still runs on this disk; stopping it`);
       process.kill(pid, 'SIGKILL');
+      await waitForProcessGone(pid, 10_000);
     }
   }
 
@@ -343,4 +343,20 @@ export class VmManager extends EventEmitter {
     this.log(message);
     return { graceful: graceful && !wasStarting, seconds, message };
   }
+}
+
+/** Wait until a process has exited (or is a zombie, which holds no file locks). */
+async function waitForProcessGone(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return;
+    }
+    if (/^\d+ \(.*\) Z /.test(stat)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new StartFailure(`an earlier QEMU (pid ${pid}) on this disk did not stop`, `stop it by hand: kill -9 ${pid}`);
 }
