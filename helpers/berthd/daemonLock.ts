@@ -1,20 +1,12 @@
 // One berthd per $BERTH_HOME: a lock file holding the owner's pid, taken with O_EXCL. A lock whose
 // pid is dead (a killed berthd) is stale and taken over; a live one means another berthd runs.
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { processAlive } from './host/processLiveness.ts';
 
 export class DaemonRunningError extends Error {
   constructor(readonly pid: number) {
     super(`another berthd (pid ${pid}) already manages this BERTH_HOME`);
     this.name = 'DaemonRunningError';
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -35,7 +27,7 @@ export function acquireDaemonLock(path: string, log: (m: string) => void = () =>
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new DaemonRunningError(pid);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw new DaemonRunningError(pid);
       log(`removing a stale lock left by berthd pid ${pid} (no longer running)`);
       rmSync(path, { force: true });
     }

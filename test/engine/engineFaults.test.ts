@@ -94,6 +94,38 @@ describe('faults', () => {
     expect(run.stdout.trim(), run.stderr).toBe('still here');
   });
 
+  it('T-26: the guest agent killed inside the VM is restarted by its supervisor; berthd reconnects, the VM is not rebooted', async () => {
+    const vmPid = (await status()).pid!;
+    const hellosBefore = (readFileSync(b.paths.berthdLog, 'utf8').match(/guest agent hello/g) ?? []).length;
+    // Kill berth-agent from a privileged container sharing the VM's pid namespace. The container's own
+    // attach stream rides the link, so this docker run is cut off: its exit code says nothing.
+    await b.docker(['run', '--rm', '--privileged', '--pid=host', TEST_IMAGE, 'sh', '-c', 'kill -9 $(pidof berth-agent)'], { timeoutMs: 60_000 });
+    const t0 = Date.now();
+    let back = false;
+    while (!back && Date.now() - t0 < 60_000) {
+      back = (await b.docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 10_000 })).code === 0;
+      if (!back) await new Promise((r) => setTimeout(r, 500));
+    }
+    figures.agentKilledRecoverySeconds = (Date.now() - t0) / 1000;
+    expect(back, 'docker answers again through the link').toBe(true);
+    const hellosAfter = (readFileSync(b.paths.berthdLog, 'utf8').match(/guest agent hello/g) ?? []).length;
+    expect(hellosAfter, 'a new agent said hello on the same link').toBeGreaterThan(hellosBefore);
+    const s = await status();
+    expect(s.pid, 'same VM, not rebooted').toBe(vmPid);
+    expect(s.state).toBe('running');
+  });
+
+  it('berth restart stops and starts the VM, keeping the data', async () => {
+    const before = (await status()).pid;
+    const r = await b.berth(['restart'], { timeoutMs: 400_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const s = await status();
+    expect(s.state).toBe('running');
+    expect(s.pid).not.toBe(before);
+    const run = await b.docker(['run', '--rm', TEST_IMAGE, 'echo', 'after restart']);
+    expect(run.stdout.trim(), run.stderr).toBe('after restart');
+  });
+
   it('berth stop shuts the VM down cleanly and says so; no QEMU is left', async () => {
     const r = await b.berth(['stop']);
     expect(r.stdout).toMatch(/the VM shut down cleanly in [\d.]+ s/);

@@ -215,6 +215,33 @@ describe('LinkSession liveness and close', () => {
     expect(p.session.isUp).toBe(true);
   });
 
+  it('recovers when the agent died mid-frame and its successor waits for our HELLO (silence → resync + HELLO)', async () => {
+    const p = await pair({ pingIntervalMs: 25, livenessTimeoutMs: 300 });
+    await established(p);
+    // The host says HELLO at start and answers the peer's: two before anything goes wrong.
+    await p.peer.until(() => p.peer.hellos.length >= 2, 'the opening HELLOs');
+    const hostHellos = p.peer.hellos.length;
+    let guestHellos = 0;
+    p.session.on('hello', () => guestHellos++);
+    // The old agent dies after 10 of 1,000 announced payload bytes: our decoder waits for 990 more.
+    const header = Buffer.alloc(12);
+    header.writeUInt8(0x02, 0);
+    header.writeUInt32BE(2, 4);
+    header.writeUInt32BE(1000, 8);
+    p.peer.socket.write(Buffer.concat([header, Buffer.alloc(10, 0x61)]));
+    // The new agent's HELLO vanishes into that payload; it answers nothing until it hears ours.
+    p.peer.answerPings = false;
+    p.peer.sendHello(false);
+    await p.peer.until(() => p.peer.hellos.length > hostHellos, 'a fresh HELLO from the host', 3000);
+    p.peer.answerPings = true;
+    // Our resync finds the new agent's HELLO (once swallowed) and its answer to ours.
+    await p.peer.until(() => guestHellos > 0 && p.session.isEstablished, 'the session re-established', 3000);
+    const s = p.session.open('echo');
+    const got = collect(s);
+    s.end('after resync');
+    expect((await got).toString()).toBe('after resync');
+  });
+
   it('errors open streams with "guest link closed" when the transport closes', async () => {
     const p = await pair();
     await established(p);

@@ -58,6 +58,8 @@ export class LinkSession extends EventEmitter<LinkSessionEvents> implements Stre
   private lastPeerId = 0;
   private established = false;
   private started = false;
+  private downSince: number | undefined;
+  private readonly livenessTimeoutMs: number;
   private closed = false;
   private transportError: Error | undefined;
 
@@ -69,13 +71,23 @@ export class LinkSession extends EventEmitter<LinkSessionEvents> implements Stre
     this.role = options.role ?? 'host';
     this.agent = options.agent ?? 'berthd';
     this.nextId = this.firstOwnId();
+    this.livenessTimeoutMs = options.livenessTimeoutMs ?? 6000;
     this.writer = new FrameWriter(transport);
     this.liveness = new LinkLiveness(
       { pingIntervalMs: options.pingIntervalMs ?? 2000, livenessTimeoutMs: options.livenessTimeoutMs ?? 6000 },
       {
-        ping: (payload) => this.writer.send({ type: 'PING', stream: 0, payload }, { droppable: true }),
-        down: () => this.emit('down'),
-        up: () => this.emit('up'),
+        ping: (payload) => {
+          this.writer.send({ type: 'PING', stream: 0, payload }, { droppable: true });
+          this.restartIfSilent();
+        },
+        down: () => {
+          this.downSince = Date.now();
+          this.emit('down');
+        },
+        up: () => {
+          this.downSince = undefined;
+          this.emit('up');
+        },
       },
     );
   }
@@ -238,6 +250,20 @@ export class LinkSession extends EventEmitter<LinkSessionEvents> implements Stre
     const stream = new LinkStream(this, target, { id, announce: false });
     this.streams.set(id, stream);
     this.emit('stream', stream);
+  }
+
+  /**
+   * A link silent for a whole liveness timeout after going down may be stuck: an agent that died in
+   * the middle of a frame leaves our decoder waiting for bytes that never come, while the new agent
+   * waits for our HELLO. Resynchronise and send HELLO (again each timeout while it stays silent).
+   */
+  private restartIfSilent(): void {
+    if (this.downSince === undefined || this.closed || Date.now() - this.downSince < this.livenessTimeoutMs) return;
+    this.downSince = Date.now();
+    this.decoder.resync();
+    this.established = false;
+    this.dropStreams(new Error(`the guest link was silent for ${this.livenessTimeoutMs / 1000} s; restarting the session`), () => true);
+    this.sendHello(false);
   }
 
   private protocolError(err: LinkProtocolError): void {

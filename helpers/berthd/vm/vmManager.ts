@@ -15,6 +15,7 @@ import { failedAccelWhy, fallbackWhy, planAccel, type AccelSetting } from '../hy
 import { readHostFacts, rememberKvmHangs } from '../hypervisors/hostFacts.ts';
 import { QemuProcess } from '../hypervisors/qemuProcess.ts';
 import type { Accel } from '../hypervisors/vmConfig.ts';
+import { waitForExit } from '../host/processLiveness.ts';
 import { ensureLayout, type BerthPaths } from '../paths.ts';
 import { writeConfigDisk } from './configDisk.ts';
 import { ensureDataDisk, loadVmImage } from './vmImage.ts';
@@ -245,6 +246,9 @@ export class VmManager extends EventEmitter {
       session.once('hello', () => (clearTimeout(t), resolve()));
     });
     session.on('hello', (h: unknown) => this.log(`guest agent hello: ${JSON.stringify(h)}`));
+    session.on('close', () => {
+      if (this.state.state === 'running') this.setDegraded('guest-link', 'the guest link socket closed');
+    });
     session.start();
     await hello;
     return session;
@@ -287,7 +291,7 @@ export class VmManager extends EventEmitter {
     if (cmdline.includes('qemu-system') && cmdline.includes(this.paths.dataDisk)) {
       this.log(`a QEMU (pid ${pid}) from an earlier berthd still runs on this disk; stopping it`);
       process.kill(pid, 'SIGKILL');
-      await waitForProcessGone(pid, 10_000);
+      if (!(await waitForExit(pid, 10_000))) throw new StartFailure(`an earlier QEMU (pid ${pid}) on this disk did not stop`, `stop it by hand: kill -9 ${pid}`);
     }
   }
 
@@ -343,20 +347,4 @@ export class VmManager extends EventEmitter {
     this.log(message);
     return { graceful: graceful && !wasStarting, seconds, message };
   }
-}
-
-/** Wait until a process has exited (or is a zombie, which holds no file locks). */
-async function waitForProcessGone(pid: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      return;
-    }
-    if (/^\d+ \(.*\) Z /.test(stat)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new StartFailure(`an earlier QEMU (pid ${pid}) on this disk did not stop`, `stop it by hand: kill -9 ${pid}`);
 }
