@@ -295,10 +295,15 @@ export class VmManager extends EventEmitter {
     }
   }
 
-  private async teardown(): Promise<void> {
+  /** Stop serving Docker on the host: new connections are refused, open ones end. */
+  private async closeDockerSocket(): Promise<void> {
     const server = this.dockerServer;
     this.dockerServer = undefined;
     await server?.close();
+  }
+
+  private async teardown(): Promise<void> {
+    await this.closeDockerSocket();
     this.session = undefined;
     this.linkSocket?.destroy();
     this.linkSocket = undefined;
@@ -319,9 +324,7 @@ export class VmManager extends EventEmitter {
     this.apply({ type: 'stop' });
     this.abort?.abort();
     await this.starting?.catch(() => undefined);
-    const server = this.dockerServer;
-    this.dockerServer = undefined;
-    await server?.close();
+    await this.closeDockerSocket();
     let graceful = true;
     const qemu = this.qemu;
     if (qemu?.running) {
