@@ -9,9 +9,6 @@ export class ConsoleFollower {
   readonly lines: string[] = [];
   private offset = 0;
   private partial = '';
-  private fd: number | undefined;
-  private stopped = false;
-  private readonly buf = Buffer.alloc(64 * 1024);
   /** Keeps a multi-byte UTF-8 character split across two reads whole. */
   private readonly decoder = new StringDecoder('utf8');
   private readonly waiters = new Set<Waiter>();
@@ -72,28 +69,25 @@ export class ConsoleFollower {
     this.waiters.clear();
   }
 
-  /** Read what is left, then release the file: lines stay readable, nothing more is followed. */
   stop(): void {
     this.poll();
     clearInterval(this.timer);
-    this.stopped = true;
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
   }
 
   poll(): void {
-    if (this.stopped) return;
-    // One descriptor for the follower's life: polling every 50 ms must not open the file each time.
-    if (this.fd === undefined) {
-      if (!existsSync(this.path)) return;
-      this.fd = openSync(this.path, 'r');
-    }
-    for (;;) {
-      const n = readSync(this.fd, this.buf, 0, this.buf.length, this.offset);
-      if (n <= 0) break;
-      this.offset += n;
-      // A terminal reset (ESC c, printed by the firmware) starts a fresh screen: a new line.
-      this.partial += this.decoder.write(this.buf.subarray(0, n)).replaceAll('\x1bc', '\n');
+    if (!existsSync(this.path)) return;
+    const fd = openSync(this.path, 'r');
+    try {
+      const buf = Buffer.alloc(64 * 1024);
+      for (;;) {
+        const n = readSync(fd, buf, 0, buf.length, this.offset);
+        if (n <= 0) break;
+        this.offset += n;
+        // A terminal reset (ESC c, printed by the firmware) starts a fresh screen: a new line.
+        this.partial += this.decoder.write(buf.subarray(0, n)).replaceAll('\x1bc', '\n');
+      }
+    } finally {
+      closeSync(fd);
     }
     let nl: number;
     while ((nl = this.partial.indexOf('\n')) >= 0) {
