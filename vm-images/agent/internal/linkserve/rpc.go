@@ -1,5 +1,5 @@
-// Package linkserve is the agent's end of the guest link: it serves the host's streams (docker, tcp:<port>, rpc).
-// This file owns the rpc target: newline-delimited JSON requests and the four methods of docs/protocol.md.
+// Package linkserve is the agent's end of the guest link: it serves the host's streams (docker, tcp:<port>, rpc, exec).
+// This file owns the rpc target: newline-delimited JSON requests and the methods of docs/protocol.md.
 package linkserve
 
 import (
@@ -107,10 +107,16 @@ func (srv *Server) call(line []byte) (resp rpcResponse, after func()) {
 		result, err = srv.ping()
 	case "time.set":
 		result, err = srv.setTime(req.Params)
+	case "time.get":
+		result = map[string]int64{"unixNanos": time.Now().UnixNano()}
+	case "disk.trim":
+		result, err = srv.diskTrim()
+	case "vm.info":
+		result, err = srv.vmInfo()
 	case "shutdown":
 		result, after = struct{}{}, srv.shutdown
 	default:
-		err = failure("unknown-method", "unknown method %q; this agent has agent.version, ping, time.set and shutdown", req.Method)
+		err = failure("unknown-method", "unknown method %q; this agent has agent.version, ping, time.get, time.set, disk.trim, vm.info and shutdown", truncate(req.Method, 100))
 	}
 	if err != nil {
 		var f *rpcFailure
@@ -172,6 +178,45 @@ func (srv *Server) setTime(params json.RawMessage) (any, error) {
 	}
 	srv.logf("clock set to %s by the host (moved %v)", to.UTC().Format(time.RFC3339), to.Sub(prev).Round(time.Millisecond))
 	return map[string]int64{"previousUnixNanos": prev.UnixNano()}, nil
+}
+
+// diskTrim discards the data disk's unused blocks (FITRIM on the filesystem of TrimPath).
+func (srv *Server) diskTrim() (any, error) {
+	path := srv.trimPath()
+	trimmed, err := trimFilesystem(path)
+	if errors.Is(err, errTrimUnsupported) {
+		return nil, failure("unsupported", "%v", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	srv.logf("trimmed %d bytes on the filesystem of %s", trimmed, path)
+	return struct {
+		TrimmedBytes uint64 `json:"trimmedBytes"`
+		Path         string `json:"path"`
+	}{trimmed, path}, nil
+}
+
+// vmInfo describes the guest: CPUs, memory, uptime, and the data disk when TrimPath can be measured.
+func (srv *Server) vmInfo() (any, error) {
+	mem, err := memTotalBytes(srv.procDir())
+	if err != nil {
+		return nil, err
+	}
+	up, err := uptimeSeconds(srv.procDir())
+	if err != nil {
+		return nil, err
+	}
+	info := struct {
+		CPUs          int        `json:"cpus"`
+		MemTotalBytes uint64     `json:"memTotalBytes"`
+		UptimeSeconds float64    `json:"uptimeSeconds"`
+		DataDisk      *diskUsage `json:"dataDisk,omitempty"`
+	}{CPUs: onlineCPUs(srv.procDir()), MemTotalBytes: mem, UptimeSeconds: up}
+	if du, err := statDisk(srv.trimPath()); err == nil {
+		info.DataDisk = &du
+	}
+	return info, nil
 }
 
 func (srv *Server) shutdown() {

@@ -1,5 +1,5 @@
-// Tests of the rpc target over a real session: agent.version, ping, time.set (fake clock), shutdown
-// (answer first, then the power-off hook), and the error answers for bad lines and methods.
+// Tests of the rpc target over a real session: agent.version, ping, time.get, time.set (fake clock), vm.info,
+// disk.trim, shutdown (answer first, then the power-off hook), and the error answers for bad lines and methods.
 package linkserve
 
 import (
@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -121,4 +123,90 @@ func TestRPCSeveralRequestsInOneWrite(t *testing.T) {
 	if err != nil || len(lines) != 2 || !strings.Contains(lines[1], `"id":2`) {
 		t.Fatalf("answers %q, %v", out, err)
 	}
+}
+
+// fakeProcWithSystem is fakeProc plus cpuinfo (3 CPUs) and meminfo (2 GiB).
+func fakeProcWithSystem(t *testing.T) string {
+	dir := fakeProc(t)
+	cpuinfo := "processor\t: 0\nmodel name\t: test\n\nprocessor\t: 1\n\nprocessor\t: 2\nflags\t\t: fpu\n"
+	os.WriteFile(filepath.Join(dir, "cpuinfo"), []byte(cpuinfo), 0o644)
+	os.WriteFile(filepath.Join(dir, "meminfo"), []byte("MemTotal:        2097152 kB\nMemFree:          100000 kB\n"), 0o644)
+	return dir
+}
+
+func TestRPCTimeGetAndVMInfo(t *testing.T) {
+	trimDir := t.TempDir()
+	srv := &Server{Version: "t", ProcDir: fakeProcWithSystem(t), TrimPath: trimDir}
+	host := serveAndConnect(t, srv)
+	st := open(t, host, "rpc")
+	c := &rpcClient{t: t, w: st, rd: bufio.NewReader(st)}
+
+	before := time.Now().UnixNano()
+	tg := c.call(`{"id":1,"method":"time.get","params":{}}`)
+	got, _ := tg["result"].(map[string]any)["unixNanos"].(float64)
+	if got < float64(before) || got > float64(time.Now().UnixNano()) {
+		t.Fatalf("time.get: %v; want the clock between %d and now", tg, before)
+	}
+
+	vi := c.call(`{"id":2,"method":"vm.info","params":{}}`)
+	res, _ := vi["result"].(map[string]any)
+	disk, _ := res["dataDisk"].(map[string]any)
+	if res["cpus"] != 3.0 || res["memTotalBytes"] != float64(2<<30) || res["uptimeSeconds"] != 1234.56 {
+		t.Fatalf("vm.info: %v; want 3 CPUs, 2 GiB, 1234.56 s", vi)
+	}
+	if total, _ := disk["totalBytes"].(float64); total <= 0 || disk["freeBytes"].(float64) > total {
+		t.Fatalf("vm.info dataDisk: %v; want the statfs of %s", disk, trimDir)
+	}
+
+	srv.TrimPath = filepath.Join(trimDir, "missing")
+	vi = c.call(`{"id":3,"method":"vm.info","params":{}}`)
+	if _, ok := vi["result"].(map[string]any)["dataDisk"]; ok {
+		t.Fatalf("vm.info with a missing data disk path: %v; want no dataDisk", vi)
+	}
+}
+
+func TestRPCVMInfoFallsBackToTheRuntimeCPUCount(t *testing.T) {
+	proc := fakeProcWithSystem(t)
+	os.Remove(filepath.Join(proc, "cpuinfo"))
+	host := serveAndConnect(t, &Server{Version: "t", ProcDir: proc})
+	st := open(t, host, "rpc")
+	c := &rpcClient{t: t, w: st, rd: bufio.NewReader(st)}
+	vi := c.call(`{"id":1,"method":"vm.info","params":{}}`)
+	if vi["result"].(map[string]any)["cpus"] != float64(runtime.NumCPU()) {
+		t.Fatalf("vm.info without cpuinfo: %v; want %d CPUs", vi, runtime.NumCPU())
+	}
+	os.Remove(filepath.Join(proc, "meminfo"))
+	e := c.call(`{"id":2,"method":"vm.info","params":{}}`)
+	if errObj, _ := e["error"].(map[string]any); errObj["code"] != "failed" || !strings.Contains(errObj["message"].(string), "reading the memory size") {
+		t.Fatalf("vm.info without meminfo: %v; want a failed error about the memory size", e)
+	}
+}
+
+func TestRPCDiskTrim(t *testing.T) {
+	dir := t.TempDir()
+	srv := &Server{Version: "t", ProcDir: fakeProc(t), TrimPath: filepath.Join(dir, "missing")}
+	host := serveAndConnect(t, srv)
+	st := open(t, host, "rpc")
+	c := &rpcClient{t: t, w: st, rd: bufio.NewReader(st)}
+
+	e := c.call(`{"id":1,"method":"disk.trim","params":{}}`)
+	if errObj, _ := e["error"].(map[string]any); errObj["code"] != "failed" || !strings.Contains(errObj["message"].(string), "check that the data disk is mounted") {
+		t.Fatalf("disk.trim of a missing directory: %v; want a failed error naming it", e)
+	}
+
+	// A real FITRIM of the temp dir's filesystem: trimmed, unsupported there, or not permitted.
+	srv.TrimPath = dir
+	r := c.call(`{"id":2,"method":"disk.trim","params":{}}`)
+	if res, ok := r["result"].(map[string]any); ok {
+		if res["path"] != dir || res["trimmedBytes"] == nil {
+			t.Fatalf("disk.trim: %v; want trimmedBytes and path %s", r, dir)
+		}
+		return
+	}
+	errObj, _ := r["error"].(map[string]any)
+	msg, _ := errObj["message"].(string)
+	if !(errObj["code"] == "unsupported" && strings.Contains(msg, "cannot discard")) && !strings.Contains(msg, "must run as root") {
+		t.Fatalf("disk.trim of %s: %v; want a result, unsupported, or a permission error", dir, r)
+	}
+	t.Logf("disk.trim here: %s", msg)
 }

@@ -1,4 +1,4 @@
-// Package linkserve is the agent's end of the guest link: it serves the host's streams (docker, tcp:<port>, rpc).
+// Package linkserve is the agent's end of the guest link: it serves the host's streams (docker, tcp:<port>, rpc, exec).
 // This file owns the Server type, its session settings, target routing and logging.
 package linkserve
 
@@ -24,7 +24,8 @@ type Server struct {
 	DockerSocket string                // dialed for the docker target
 	PowerOff     func() error          // run after answering the shutdown RPC
 	SetClock     func(time.Time) error // nil: settimeofday(2)
-	ProcDir      string                // "/proc" when empty (kernel release, uptime)
+	ProcDir      string                // "/proc" when empty (kernel release, uptime, cpuinfo, meminfo)
+	TrimPath     string                // DefaultTrimPath when empty: trimmed by disk.trim, measured by vm.info
 	DialTimeout  time.Duration         // DefaultDialTimeout when 0
 	Log          io.Writer             // one line per session event; nil discards
 
@@ -51,8 +52,10 @@ func (srv *Server) HandleStream(st *link.Stream) {
 		srv.dialAndProxy(st, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 	case target == "rpc":
 		srv.serveRPC(st)
+	case target == "exec":
+		srv.serveExec(st)
 	default:
-		st.Reset(fmt.Sprintf("unknown target %q; this agent serves docker, tcp:<port> and rpc", truncate(target, 100)))
+		st.Reset(fmt.Sprintf("unknown target %q; this agent serves docker, tcp:<port>, rpc and exec", truncate(target, 100)))
 	}
 }
 
