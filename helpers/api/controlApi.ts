@@ -1,6 +1,8 @@
 // The control API's requests, responses and events: every input berthd accepts is validated
 // against these schemas, and every error has the same {code, message, hint} shape.
 import { z } from 'zod';
+import { doctorReportSchema, resetPlanSchema, resetRequestSchema, resetResultSchema } from './diagnostics.ts';
+import { settingsSchema } from './settings.ts';
 import { statusSchema, vmStateSchema } from './vmState.ts';
 
 export const apiErrorSchema = z.object({
@@ -26,6 +28,46 @@ export const stopResultSchema = z.object({
 });
 export type StopResult = z.infer<typeof stopResultSchema>;
 
+const limitSchema = z.object({ min: z.number(), max: z.number() });
+export const settingsViewSchema = z.object({
+  settings: settingsSchema,
+  /** This host's limits for the resources (bytes for memory and disk). */
+  limits: z.object({ cpus: limitSchema, memory: limitSchema, disk: limitSchema }),
+  /** Changed settings the running VM does not use yet (a restart applies them). */
+  restartPending: z.array(z.string()),
+  readOnly: z.boolean(),
+});
+export type SettingsView = z.infer<typeof settingsViewSchema>;
+
+export const settingsChangeRequestSchema = z
+  .object({
+    /** Top-level settings keys with their new values (objects such as ports or docker are merged one level). */
+    change: z.record(z.string(), z.unknown()),
+    /** Restart the VM now when a changed setting needs it (and the VM runs). */
+    apply: z.boolean().default(false),
+  })
+  .strict();
+
+export const settingsChangeResultSchema = z.object({
+  settings: settingsSchema,
+  changed: z.array(z.string()),
+  /** The changed settings that only take effect when the VM restarts. */
+  restartNeeded: z.array(z.string()),
+  /** What happened: saved only, or saved and the VM restarted. */
+  restarted: z.boolean(),
+  message: z.string(),
+});
+export type SettingsChangeResult = z.infer<typeof settingsChangeResultSchema>;
+
+export const diskReclaimResultSchema = z.object({
+  /** Bytes the VM's disk file takes on the host before and after (allocated, not its virtual size). */
+  beforeBytes: z.number(),
+  afterBytes: z.number(),
+  trimmedBytes: z.number(),
+  message: z.string(),
+});
+export type DiskReclaimResult = z.infer<typeof diskReclaimResultSchema>;
+
 /** Events on GET /v1/events (server-sent events; `event:` is the type, `data:` the JSON). */
 export const apiEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('state'), vm: vmStateSchema }),
@@ -39,6 +81,14 @@ export const routes = {
   start: { method: 'POST', path: '/v1/start', body: startRequestSchema, response: statusSchema },
   stop: { method: 'POST', path: '/v1/stop', body: stopRequestSchema, response: stopResultSchema },
   restart: { method: 'POST', path: '/v1/restart', body: stopRequestSchema, response: statusSchema },
+  settingsGet: { method: 'GET', path: '/v1/settings', response: settingsViewSchema },
+  settingsSet: { method: 'POST', path: '/v1/settings', body: settingsChangeRequestSchema, response: settingsChangeResultSchema },
+  diskReclaim: { method: 'POST', path: '/v1/disk/reclaim', body: z.object({}).strict(), response: diskReclaimResultSchema },
+  doctor: { method: 'GET', path: '/v1/doctor', response: doctorReportSchema },
+  /** What a factory reset would delete, for the confirmation; nothing is deleted. */
+  resetPlan: { method: 'POST', path: '/v1/reset/plan', body: resetRequestSchema, response: resetPlanSchema },
+  /** Stop the VM, then delete its disk and Berth's runtime state (never anything outside $BERTH_HOME). */
+  reset: { method: 'POST', path: '/v1/reset', body: resetRequestSchema, response: z.object({ plan: resetPlanSchema, result: resetResultSchema, stopped: z.string() }) },
   shutdownDaemon: { method: 'POST', path: '/v1/daemon/shutdown', body: z.object({}).strict(), response: z.object({}) },
 } as const;
 

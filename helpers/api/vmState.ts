@@ -7,7 +7,7 @@ export const startPhaseSchema = z.enum(startPhases);
 export type StartPhase = z.infer<typeof startPhaseSchema>;
 
 export const degradedReasonSchema = z.object({
-  what: z.enum(['guest-link', 'docker', 'agent', 'port']),
+  what: z.enum(['guest-link', 'docker', 'agent', 'port', 'clock']),
   message: z.string(),
 });
 export type DegradedReason = z.infer<typeof degradedReasonSchema>;
@@ -28,6 +28,25 @@ export const accelInfoSchema = z.object({
 });
 export type AccelInfo = z.infer<typeof accelInfoSchema>;
 
+/** How settings.json was found at the last load: `corrupt` means it was set aside and other values are used. */
+export const settingsHealthSchema = z.object({
+  path: z.string(),
+  status: z.enum(['ok', 'missing', 'corrupt', 'future']),
+  notes: z.array(z.string()),
+  badFile: z.string().optional(),
+});
+export type SettingsHealth = z.infer<typeof settingsHealthSchema>;
+
+/** The guest clock against the host's, from berthd's last check. */
+export const clockStatusSchema = z.object({
+  /** Guest minus host, in milliseconds, at the last check (before any correction). */
+  driftMs: z.number(),
+  checkedAt: z.number(),
+  /** The last time berthd set the guest clock, and by how much it moved it. */
+  lastCorrection: z.object({ at: z.number(), movedMs: z.number(), why: z.string() }).optional(),
+});
+export type ClockStatus = z.infer<typeof clockStatusSchema>;
+
 export const statusSchema = z.object({
   state: z.enum(['stopped', 'starting', 'running', 'stopping', 'error']),
   vm: vmStateSchema,
@@ -39,5 +58,13 @@ export const statusSchema = z.object({
   dockerContext: z.string().optional(),
   berthdPid: z.number().int(),
   berthHome: z.string(),
+  /** What the running VM was started with (settings may have changed since: see restartPending). */
+  resources: z.object({ cpus: z.number().int(), memoryBytes: z.number(), diskBytes: z.number() }).optional(),
+  /** Settings changed since the VM started that only apply after a restart. */
+  restartPending: z.array(z.string()).optional(),
+  /** Whether this berthd booted the VM or took it over from an earlier berthd. */
+  adopted: z.boolean().optional(),
+  settings: settingsHealthSchema,
+  clock: clockStatusSchema.optional(),
 });
 export type Status = z.infer<typeof statusSchema>;

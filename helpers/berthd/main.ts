@@ -1,11 +1,16 @@
 // berthd: the engine daemon. One per $BERTH_HOME; owns the VM, serves the control API on
 // berth.sock and Docker on docker.sock. Started detached by `berth start`, logs to stdout.
+import type { Duplex } from 'node:stream';
 import type { ApiEvent } from '../api/controlApi.ts';
 import type { Status } from '../api/vmState.ts';
 import { ControlServer, HttpError } from './control/controlServer.ts';
+import { maintenanceHandlers } from './control/maintenanceHandlers.ts';
+import { settingsHandlers } from './control/settingsHandlers.ts';
 import { acquireDaemonLock, DaemonRunningError } from './daemonLock.ts';
+import { spliceStreams } from './forward/spliceStreams.ts';
 import { berthPaths, ensureLayout } from './paths.ts';
-import { defaultVmSettings, StartFailure, VmManager } from './vm/vmManager.ts';
+import { SettingsService } from './settings/settingsService.ts';
+import { StartFailure, VmManager } from './vm/vmManager.ts';
 
 const paths = berthPaths();
 const publishers: ((e: ApiEvent) => void)[] = [];
@@ -26,20 +31,28 @@ try {
   throw e;
 }
 
-const manager = new VmManager(paths, defaultVmSettings(), log);
+const settings = new SettingsService(paths.settingsFile, paths.dataDisk, log);
+const manager = new VmManager(paths, settings, log);
 
 function status(): Status {
   const s = manager.state;
+  const applied = manager.applied;
+  const pending = settings.pendingFor(applied);
   return {
     state: s.state,
     vm: s,
     ...(manager.qemu?.running && manager.qemu.pid ? { pid: manager.qemu.pid } : {}),
     ...(manager.accel && s.state !== 'stopped' ? { accel: manager.accel } : {}),
-    ...(s.state === 'running' ? { uptimeSeconds: Math.round((Date.now() - s.since) / 1000), dockerVersion: manager.dockerVersion } : {}),
+    ...(s.state === 'running' && manager.startedAt ? { uptimeSeconds: Math.round((Date.now() - manager.startedAt) / 1000), dockerVersion: manager.dockerVersion } : {}),
     dockerSocket: paths.dockerSocket,
     ...(manager.dockerContext ? { dockerContext: manager.dockerContext } : {}),
     berthdPid: process.pid,
     berthHome: paths.home,
+    ...(applied && s.state === 'running' ? { resources: { cpus: applied.cpus, memoryBytes: applied.memory, diskBytes: applied.disk } } : {}),
+    ...(pending.length > 0 ? { restartPending: pending } : {}),
+    ...(s.state === 'running' ? { adopted: manager.adopted } : {}),
+    settings: settings.health(),
+    ...(manager.health.clock && s.state === 'running' ? { clock: manager.health.clock } : {}),
   };
 }
 
@@ -55,6 +68,11 @@ async function start(): Promise<Status> {
   return status();
 }
 
+async function restart(timeoutSeconds: number): Promise<Status> {
+  await manager.stop(timeoutSeconds);
+  return start();
+}
+
 let exiting = false;
 async function shutdown(reason: string): Promise<void> {
   if (exiting) return;
@@ -66,22 +84,37 @@ async function shutdown(reason: string): Promise<void> {
   process.exit(0);
 }
 
+/** POST /v1/exec, upgraded: the connection becomes an `exec` stream to the agent (docs/protocol.md). */
+function execUpgrade(_query: URLSearchParams, socket: Duplex, head: Buffer): void {
+  let stream: Duplex;
+  try {
+    stream = manager.openGuestStream('exec');
+  } catch (e) {
+    const body = JSON.stringify({ code: 'not-running', message: (e as Error).message, hint: 'start the VM with `berth start`' });
+    socket.end(`HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    return;
+  }
+  socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: berth-exec\r\n\r\n');
+  if (head.length > 0) stream.write(head);
+  spliceStreams(socket, stream, log, 'exec');
+}
+
 const control = new ControlServer(
   paths.controlSocket,
   {
     status: async () => status(),
     start,
     stop: async (body) => manager.stop((body as { timeoutSeconds: number }).timeoutSeconds),
-    restart: async (body) => {
-      await manager.stop((body as { timeoutSeconds: number }).timeoutSeconds);
-      return start();
-    },
+    restart: async (body) => restart((body as { timeoutSeconds: number }).timeoutSeconds),
+    ...settingsHandlers(settings, manager, restart),
+    ...maintenanceHandlers(paths, settings, manager),
     shutdownDaemon: async () => {
       setTimeout(() => void shutdown('asked by a client'), 50);
       return {};
     },
   },
   (): ApiEvent[] => [{ type: 'state', vm: manager.state }],
+  { '/v1/exec': execUpgrade },
 );
 publishers.push((e) => control.publish(e));
 manager.on('state', (vm) => control.publish({ type: 'state', vm }));
@@ -96,3 +129,4 @@ try {
   process.exit(1);
 }
 log(`berthd ${process.pid} serving ${paths.controlSocket}`);
+void manager.adoptIfRunning();

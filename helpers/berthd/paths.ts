@@ -17,6 +17,11 @@ export type BerthPaths = {
   guestLinkSocket: string;
   lockFile: string;
   qemuPidFile: string;
+  /** QEMU's stderr (a file, not a pipe: QEMU must outlive a killed berthd). */
+  qemuStderrLog: string;
+  /** The running VM's record (pid, acceleration, start time), for re-adoption by the next berthd. */
+  vmRecord: string;
+  settingsFile: string;
   logsDir: string;
   consoleLog: string;
   berthdLog: string;
@@ -53,6 +58,9 @@ export function berthPaths(home = berthHome()): BerthPaths {
     guestLinkSocket: join(socketDir, 'guest-link.sock'),
     lockFile: join(runDir, 'berthd.lock'),
     qemuPidFile: join(runDir, 'qemu.pid'),
+    qemuStderrLog: join(runDir, 'qemu-stderr.log'),
+    vmRecord: join(runDir, 'vm.json'),
+    settingsFile: join(home, 'settings.json'),
     logsDir,
     consoleLog: join(logsDir, 'console.log'),
     berthdLog: join(logsDir, 'berthd.log'),

@@ -63,6 +63,7 @@ const status: Status = {
   dockerContext: 'berth',
   berthdPid: 77,
   berthHome: '/home/ann/.berth',
+  settings: { path: '/home/ann/.berth/settings.json', status: 'ok', notes: [] },
 };
 
 const rejection = (p: Promise<unknown>): Promise<unknown> =>

@@ -1,11 +1,14 @@
 // `berth`: the command line, a thin client of berthd's control API — start, stop, restart, status,
-// quit. Errors print what happened and what to do; exit codes: 0 ok, 1 failed, 2 usage.
+// quit, settings, shell, logs, doctor, reset, disk. Errors say what happened and what to do; exit 0/1/2.
 import { Command, InvalidArgumentError } from 'commander';
 import type { Status } from '../api/vmState.ts';
 import { berthPaths } from '../berthd/paths.ts';
 import { call, ControlApiError, DaemonUnreachable, followEvents } from './controlClient.ts';
 import { daemonRunning, ensureDaemon } from './daemonLauncher.ts';
+import { registerOperationCommands } from './operationCommands.ts';
+import { registerSettingsCommands } from './settingsCommands.ts';
 import { progressLine, readyLines } from './startProgress.ts';
+import { formatSize } from '../api/settings.ts';
 
 const paths = berthPaths();
 const out = process.stdout;
@@ -64,6 +67,12 @@ function printStatus(s: Status): void {
   if (s.accel) lines.push(`acceleration:   ${s.accel.accel} — ${s.accel.why}`);
   if (s.uptimeSeconds !== undefined) lines.push(`uptime:         ${s.uptimeSeconds} s`);
   if (s.dockerVersion) lines.push(`docker:         ${s.dockerVersion}`);
+  if (s.resources) lines.push(`resources:      ${s.resources.cpus} CPUs, ${formatSize(s.resources.memoryBytes)} memory, ${formatSize(s.resources.diskBytes)} disk`);
+  if (s.restartPending?.length) lines.push(`restart needed: ${s.restartPending.join(', ')} changed since the VM started (\`berth restart\`)`);
+  if (s.adopted) lines.push('adopted:        this berthd took over a VM an earlier berthd started');
+  if (s.clock) lines.push(`guest clock:    ${Math.abs(s.clock.driftMs) < 1000 ? 'in step' : 'off'} (${(s.clock.driftMs / 1000).toFixed(3)} s from the host)${s.clock.lastCorrection ? `; last set ${new Date(s.clock.lastCorrection.at).toISOString()} (${s.clock.lastCorrection.why})` : ''}`);
+  if (s.settings.status !== 'ok') lines.push(`settings:       ${s.settings.status}${s.settings.badFile ? ` — the damaged file was kept as ${s.settings.badFile}` : ''}`);
+  for (const n of s.settings.notes) lines.push(`  note:         ${n}`);
   lines.push(`docker socket:  ${s.dockerSocket}`, `berthd:         pid ${s.berthdPid}, home ${s.berthHome}`);
   console.log(lines.join('\n'));
 }
@@ -112,5 +121,8 @@ program
     await call(paths.controlSocket, 'shutdownDaemon', {}).catch(fail);
     console.log(`berth: ${r.message}; berthd stopped`);
   });
+
+registerSettingsCommands(program, paths, fail);
+registerOperationCommands(program, paths, fail);
 
 await program.parseAsync(process.argv);

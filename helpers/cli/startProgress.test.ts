@@ -34,6 +34,7 @@ describe('readyLines', () => {
     dockerSocket: '/home/ann/.berth/run/docker.sock',
     berthdPid: 1,
     berthHome: '/home/ann/.berth',
+    settings: { path: '/home/ann/.berth/settings.json', status: 'ok', notes: [] },
   };
 
   it('with a docker context: the ready line, the context command, and DOCKER_HOST for one shell', () => {

@@ -1,6 +1,6 @@
 // Faults with a real VM: QEMU killed (T-25), berthd killed leaving a stale lock, stale sockets
 // and an orphaned QEMU (T-13, T-28) — each time `berth start` recovers without a reset and data stays.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importTestImage, startBerthHarness, TEST_IMAGE, type Berth } from './engineHarness.ts';
 
@@ -71,11 +71,14 @@ describe('faults', () => {
     expect(run.stdout.trim(), run.stderr).toBe('survived');
   });
 
-  it('T-13/T-28: kill -9 of berthd leaves a stale lock, stale sockets and an orphaned QEMU; the next start recovers all', async () => {
+  it('T-13/T-28: kill -9 of berthd leaves a stale lock, stale sockets and an orphaned QEMU it has no record of; the next start recovers all', async () => {
     const pid = b.berthdPid()!;
     const orphan = (await status()).pid!;
     process.kill(pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 500));
+    // Without run/vm.json (a berthd killed before it wrote it) the VM cannot be re-adopted (T-27 is in
+    // test/lifecycle): it must then be stopped, never left running beside a second one.
+    rmSync(b.paths.vmRecord);
     expect(existsSync(b.paths.lockFile), 'the lock file stays behind').toBe(true);
     expect(existsSync(b.paths.controlSocket), 'the control socket file stays behind').toBe(true);
     expect(qemuOnOurDisk()).toEqual([orphan]);

@@ -16,7 +16,7 @@ export type Berth = {
   home: string;
   paths: BerthPaths;
   env: NodeJS.ProcessEnv;
-  berth: (args: string[], opts?: { timeoutMs?: number }) => Promise<{ code: number; stdout: string; stderr: string }>;
+  berth: (args: string[], opts?: { timeoutMs?: number; env?: NodeJS.ProcessEnv }) => Promise<{ code: number; stdout: string; stderr: string }>;
   docker: (args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }) => Promise<{ code: number; stdout: string; stderr: string }>;
   spawnDocker: (args: string[]) => ChildProcess;
   berthdPid: () => number | undefined;
@@ -57,7 +57,7 @@ export function startBerthHarness(prefix: string): Berth {
     home,
     paths,
     env,
-    berth: (args, opts) => run(process.execPath, [berthBin, ...args], env, undefined, opts?.timeoutMs),
+    berth: (args, opts) => run(process.execPath, [berthBin, ...args], opts?.env ? { ...env, ...opts.env } : env, undefined, opts?.timeoutMs),
     docker: (args, opts) => run('docker', args, env, opts?.input, opts?.timeoutMs),
     spawnDocker: (args) => spawn('docker', args, { env, stdio: ['pipe', 'pipe', 'pipe'] }),
     berthdPid,

@@ -27,6 +27,7 @@ const status: Status = {
   dockerSocket: '/tmp/x/docker.sock',
   berthdPid: 123,
   berthHome: '/home/ann/.berth',
+  settings: { path: '/home/ann/.berth/settings.json', status: 'ok', notes: [] },
 };
 
 type Calls = { name: string; body: unknown }[];
@@ -43,6 +44,12 @@ function fakeHandlers(calls: Calls, over: Partial<ControlHandlers> = {}): Contro
     start: record('start', status),
     stop: record('stop', { graceful: true, seconds: 1, message: 'stopped' }),
     restart: record('restart', status),
+    settingsGet: record('settingsGet', {}),
+    settingsSet: record('settingsSet', {}),
+    diskReclaim: record('diskReclaim', {}),
+    doctor: record('doctor', {}),
+    resetPlan: record('resetPlan', {}),
+    reset: record('reset', {}),
     shutdownDaemon: record('shutdownDaemon', {}),
     ...over,
   };

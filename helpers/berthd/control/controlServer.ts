@@ -2,6 +2,7 @@
 // validated with the shared zod schemas, errors as {code, message, hint}, and an SSE event stream.
 import { chmodSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { z } from 'zod';
 import { MAX_REQUEST_BYTES, routes, type ApiError, type ApiEvent } from '../../api/controlApi.ts';
 import { claimSocketPath } from '../forward/unixSocketClaim.ts';
@@ -17,6 +18,11 @@ export class HttpError extends Error {
 
 type Handler = (body: unknown) => Promise<unknown>;
 export type ControlHandlers = { [K in keyof typeof routes]: Handler };
+/**
+ * A connection taken over after `POST <path>` with `Connection: Upgrade` (as Docker's attach does):
+ * the handler gets the parsed query and the raw socket, and answers the 101 itself.
+ */
+export type UpgradeHandler = (query: URLSearchParams, socket: Duplex, head: Buffer) => void;
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -60,11 +66,21 @@ export class ControlServer {
     readonly path: string,
     private readonly handlers: ControlHandlers,
     private readonly initialEvents: () => ApiEvent[],
+    private readonly upgrades: Record<string, UpgradeHandler> = {},
   ) {}
 
   async listen(): Promise<void> {
     await claimSocketPath(this.path);
     const server = createServer((req, res) => void this.onRequest(req, res));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const url = new URL(req.url ?? '/', 'http://berthd');
+      const handler = this.upgrades[url.pathname];
+      if (req.method !== 'POST' || !handler) {
+        socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"code":"not-found","message":"no such upgrade endpoint","hint":"see helpers/api/controlApi.ts"}');
+        return;
+      }
+      handler(url.searchParams, socket, head);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.path, () => resolve());
@@ -83,10 +99,14 @@ export class ControlServer {
     try {
       const path = (req.url ?? '/').split('?')[0];
       if (req.method === 'GET' && path === '/v1/events') return this.subscribe(res);
-      const entry = Object.entries(routes).find(([, r]) => r.path === path);
-      if (!entry) throw new HttpError(404, { code: 'not-found', message: `no such endpoint: ${req.method} ${path}`, hint: 'see helpers/api/controlApi.ts for the routes' });
+      const onPath = Object.entries(routes).filter(([, r]) => r.path === path);
+      if (onPath.length === 0) throw new HttpError(404, { code: 'not-found', message: `no such endpoint: ${req.method} ${path}`, hint: 'see helpers/api/controlApi.ts for the routes' });
+      const entry = onPath.find(([, r]) => r.method === req.method);
+      if (!entry) {
+        const methods = onPath.map(([, r]) => r.method).join(' or ');
+        throw new HttpError(405, { code: 'method-not-allowed', message: `${path} takes ${methods}`, hint: `use ${methods}` });
+      }
       const [name, route] = entry as [keyof typeof routes, (typeof routes)[keyof typeof routes]];
-      if (req.method !== route.method) throw new HttpError(405, { code: 'method-not-allowed', message: `${path} takes ${route.method}`, hint: `use ${route.method}` });
       let body: unknown = {};
       if (route.method === 'POST') {
         const raw = await readBody(req);

@@ -3,6 +3,7 @@
 import { chmodSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { spliceStreams } from './spliceStreams.ts';
 import { claimSocketPath } from './unixSocketClaim.ts';
 
 export type StreamOpener = () => Duplex;
@@ -49,21 +50,8 @@ export class DockerSocketServer {
       this.clients.delete(client);
       return;
     }
-    client.on('close', () => {
-      this.clients.delete(client);
-      if (!stream.destroyed) stream.destroy();
-    });
-    stream.on('close', () => {
-      if (!client.destroyed) client.end();
-    });
-    client.on('error', () => stream.destroy());
-    stream.on('error', (e) => {
-      this.log(`docker stream ended with an error: ${e.message}`);
-      client.destroy();
-    });
-    // pipe() ends the other side when one side ends: a client's half-close becomes CLOSE_WRITE.
-    client.pipe(stream);
-    stream.pipe(client);
+    client.on('close', () => this.clients.delete(client));
+    spliceStreams(client, stream, this.log, 'docker');
   }
 
   /** Stop accepting, end every client connection, remove the socket file. */

@@ -1,7 +1,8 @@
-// Runs one QEMU process from a VmConfig: spawn with an argv array, follow its console, power it
-// down through QMP, force it off. Every exit path ends the process; none is left behind.
+// Runs one QEMU process from a VmConfig — spawned, or adopted from a berthd that died — follows its
+// console, powers it down through QMP and forces it off. Every exit path ends the process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { processAlive } from '../host/processLiveness.ts';
 import { ConsoleFollower } from './consoleFollower.ts';
 import { QmpClient } from './qmpClient.ts';
 import { qemuArgs } from './qemuArgs.ts';
@@ -9,8 +10,11 @@ import type { VmConfig } from './vmConfig.ts';
 
 export type QemuExit = { code: number | null; signal: NodeJS.Signals | null; stderr: string };
 
-/** Where a QEMU process writes its console and listens for QMP. */
-export type QemuIo = { consoleLog: string; qmpSocket?: string };
+/**
+ * Where a QEMU process writes its console and listens for QMP. With `stderrLog`, QEMU's stderr goes
+ * to that file rather than a pipe, so QEMU outlives a berthd that is killed (a re-adoptable VM).
+ */
+export type QemuIo = { consoleLog: string; qmpSocket?: string; stderrLog?: string };
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -22,6 +26,28 @@ function installExitHook(): void {
   });
 }
 
+/** The last 8 KiB of a file, or '' when it cannot be read. */
+function tailOf(path: string | undefined): string {
+  if (!path) return '';
+  try {
+    const size = statSync(path).size;
+    const n = Math.min(size, 8192);
+    const buf = Buffer.alloc(n);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, buf, 0, n, size - n);
+    } finally {
+      closeSync(fd);
+    }
+    return buf.toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** How the process is reached: our child, or a pid we adopted and watch. */
+type Handle = { pid: number | undefined; kill: () => void; onExit: (fn: (code: number | null, signal: NodeJS.Signals | null) => void) => void };
+
 export class QemuProcess {
   readonly console: ConsoleFollower;
   readonly exited: Promise<QemuExit>;
@@ -30,23 +56,24 @@ export class QemuProcess {
 
   private constructor(
     readonly io: QemuIo,
-    private readonly child: ChildProcess,
+    private readonly handle: Handle,
+    pipeStderr?: NodeJS.ReadableStream | null,
   ) {
     this.console = new ConsoleFollower(io.consoleLog);
-    child.stderr?.on('data', (d) => (this.stderr = (this.stderr + String(d)).slice(-8192)));
+    pipeStderr?.on('data', (d) => (this.stderr = (this.stderr + String(d)).slice(-8192)));
     this.exited = new Promise((resolve) => {
-      child.on('exit', (code, signal) => {
-        live.delete(child);
-        this.exit = { code, signal, stderr: this.stderr.trim() };
-        this.console.fail(`QEMU exited (${signal ?? `code ${code}`})${this.stderr.trim() ? `: ${this.stderr.trim()}` : ''}`);
+      handle.onExit((code, signal) => {
+        const stderr = (io.stderrLog ? tailOf(io.stderrLog) : this.stderr).trim();
+        this.exit = { code, signal, stderr };
+        this.console.fail(`QEMU exited (${signal ?? `code ${code}`})${stderr ? `: ${stderr}` : ''}`);
         this.console.stop();
         resolve(this.exit);
       });
     });
   }
 
-  static start(config: VmConfig, binary = 'qemu-system-x86_64'): QemuProcess {
-    return QemuProcess.spawnArgv(qemuArgs(config), { consoleLog: config.consoleLog, qmpSocket: config.qmpSocket }, binary);
+  static start(config: VmConfig, binary = 'qemu-system-x86_64', stderrLog?: string): QemuProcess {
+    return QemuProcess.spawnArgv(qemuArgs(config), { consoleLog: config.consoleLog, qmpSocket: config.qmpSocket, stderrLog }, binary);
   }
 
   /** Run QEMU with a ready argv; `io` says where that argv puts the console and QMP. */
@@ -54,15 +81,52 @@ export class QemuProcess {
     installExitHook();
     if (existsSync(io.consoleLog)) rmSync(io.consoleLog);
     if (io.qmpSocket && existsSync(io.qmpSocket)) rmSync(io.qmpSocket);
-    const child = spawn(binary, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const errFd = io.stderrLog ? openSync(io.stderrLog, 'w', 0o600) : undefined;
+    const child = spawn(binary, argv, { stdio: ['ignore', 'ignore', errFd ?? 'pipe'] });
+    if (errFd !== undefined) closeSync(errFd);
     live.add(child);
-    const p = new QemuProcess(io, child);
+    const handle: Handle = {
+      pid: child.pid,
+      kill: () => child.kill('SIGKILL'),
+      onExit: (fn) =>
+        child.on('exit', (code, signal) => {
+          live.delete(child);
+          fn(code, signal);
+        }),
+    };
+    const p = new QemuProcess(io, handle, child.stderr);
     child.on('error', (e) => p.console.fail(`QEMU could not start (${e.message}); install it: apt-get install qemu-system-x86`));
     return p;
   }
 
+  /**
+   * Take over a QEMU that a previous berthd started (T-27): it is not our child, so its exit is
+   * seen by polling the pid. The caller has checked that `pid` is QEMU on Berth's disk.
+   */
+  static adopt(pid: number, io: QemuIo, pollMs = 250): QemuProcess {
+    const handle: Handle = {
+      pid,
+      kill: () => {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      },
+      onExit: (fn) => {
+        const timer = setInterval(() => {
+          if (processAlive(pid)) return;
+          clearInterval(timer);
+          // Not our child: its exit status is not ours to read.
+          fn(null, null);
+        }, pollMs);
+      },
+    };
+    return new QemuProcess(io, handle);
+  }
+
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.handle.pid;
   }
 
   get running(): boolean {
@@ -103,7 +167,7 @@ export class QemuProcess {
 
   /** SIGKILL and wait for the exit. */
   async kill(): Promise<QemuExit> {
-    if (this.running) this.child.kill('SIGKILL');
+    if (this.running) this.handle.kill();
     return this.exited;
   }
 }

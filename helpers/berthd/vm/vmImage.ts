@@ -5,6 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { formatSize } from '../../api/settings.ts';
+import { inspectQcow2 } from './qcow2Header.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -24,13 +26,27 @@ export function loadVmImage(dir = imageDir()): VmImage {
   return { kernel, initrd, cmdline: m.cmdline, kernelVersion: m.kernelVersion };
 }
 
-/** Create the sparse qcow2 data disk when it does not exist yet; returns whether it was created. */
-export async function ensureDataDisk(path: string, sizeGiB: number, qemuImg = 'qemu-img'): Promise<boolean> {
-  if (existsSync(path)) return false;
+/**
+ * Make the VM's qcow2 data disk ready for a boot at `sizeBytes`: create it sparse when missing, grow it
+ * when the setting grew (the guest grows its file system online at boot), never shrink it, and refuse
+ * a disk that names a backing file (T-43). Returns what was done, for the log.
+ */
+export async function ensureDataDisk(path: string, sizeBytes: number, qemuImg = 'qemu-img'): Promise<string | undefined> {
+  const info = inspectQcow2(path);
+  if (!info && existsSync(path)) throw new Error(`${path} is not a qcow2 disk image; move it away (Berth then creates a new, empty disk) or restore it from a backup`);
   try {
-    await execFileAsync(qemuImg, ['create', '-q', '-f', 'qcow2', path, `${sizeGiB}G`]);
+    if (!info) {
+      await execFileAsync(qemuImg, ['create', '-q', '-f', 'qcow2', path, String(sizeBytes)]);
+      return `created ${path} (${formatSize(sizeBytes)}, sparse)`;
+    }
+    if (info.backingFile) throw new Error(`${path} names a backing file; Berth does not boot disks that read other files of the host (move it away to start with a new disk)`);
+    if (info.virtualSize < sizeBytes) {
+      await execFileAsync(qemuImg, ['resize', '-q', '-f', 'qcow2', path, String(sizeBytes)]);
+      return `grew ${path} from ${formatSize(info.virtualSize)} to ${formatSize(sizeBytes)}; the guest grows its file system at boot`;
+    }
+    return undefined;
   } catch (e) {
-    throw new Error(`could not create the VM disk ${path} with ${qemuImg}: ${(e as Error).message}`, { cause: e });
+    if ((e as Error).message.includes('backing file')) throw e;
+    throw new Error(`could not prepare the VM disk ${path} with ${qemuImg}: ${(e as Error).message}`, { cause: e });
   }
-  return true;
 }

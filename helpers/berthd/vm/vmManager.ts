@@ -1,35 +1,42 @@
 // Runs the VM lifecycle's effects: host checks, disk, QEMU with an acceleration watchdog, the guest
-// link, Docker's readiness and the host socket. State changes go through the pure transition table.
+// link, Docker's readiness, the host socket, re-adoption after a berthd crash, and health while running.
 import { EventEmitter } from 'node:events';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { cpus as hostCpus } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { formatSize, MiB, type Settings } from '../../api/settings.ts';
 import type { AccelInfo, DegradedReason, VmState } from '../../api/vmState.ts';
 import { ensureDockerContext } from '../docker/dockerContext.ts';
 import { DockerSocketServer } from '../forward/dockerSocketServer.ts';
 import { pingDocker } from '../guest/dockerPing.ts';
 import { LinkSession } from '../guest/linkSession.ts';
+import type { LinkStream } from '../guest/linkStream.ts';
+import { AgentRpc } from '../guest/rpcClient.ts';
 import { failedAccelWhy, fallbackWhy, planAccel, type AccelSetting } from '../hypervisors/accelChoice.ts';
 import { readHostFacts, rememberKvmHangs } from '../hypervisors/hostFacts.ts';
 import { QemuProcess } from '../hypervisors/qemuProcess.ts';
 import type { Accel } from '../hypervisors/vmConfig.ts';
 import { waitForExit } from '../host/processLiveness.ts';
 import { ensureLayout, type BerthPaths } from '../paths.ts';
+import type { SettingsService } from '../settings/settingsService.ts';
 import { writeConfigDisk } from './configDisk.ts';
+import { guestConfigFromSettings } from './guestConfigFromSettings.ts';
+import { inspectQcow2 } from './qcow2Header.ts';
 import { ensureDataDisk, loadVmImage } from './vmImage.ts';
+import { VmHealth } from './vmHealth.ts';
+import { findAdoptable, removeVmRecord, writeVmRecord, type VmRecord } from './vmRecord.ts';
 import { nextState, type VmEvent } from './vmStateMachine.ts';
-import { join } from 'node:path';
 
 const execFileAsync = promisify(execFile);
 
-export type VmSettings = { cpus: number; memoryMiB: number; diskGiB: number; accel: AccelSetting };
-
-export function defaultVmSettings(env: NodeJS.ProcessEnv = process.env): VmSettings {
-  const accel = (env.BERTH_ACCEL ?? 'auto') as AccelSetting;
+/** BERTH_ACCEL, when set, overrides the `accel` setting (tests and one-off runs). */
+export function accelOverride(env: NodeJS.ProcessEnv = process.env): AccelSetting | undefined {
+  const accel = env.BERTH_ACCEL;
+  if (accel === undefined || accel === '') return undefined;
   if (!['auto', 'kvm', 'hvf', 'whpx', 'tcg'].includes(accel)) throw new Error(`BERTH_ACCEL must be auto, kvm, hvf, whpx or tcg, not ${accel}`);
-  return { cpus: Math.min(2, hostCpus().length), memoryMiB: 2048, diskGiB: 64, accel };
+  return accel as AccelSetting;
 }
 
 class StartAborted extends Error {}
@@ -53,6 +60,12 @@ export class VmManager extends EventEmitter {
   session: LinkSession | undefined;
   dockerServer: DockerSocketServer | undefined;
   dockerContext: string | undefined;
+  /** The settings the running VM was started with. */
+  applied: Settings | undefined;
+  startedAt: number | undefined;
+  adopted = false;
+  readonly health: VmHealth;
+  private rpcClient: AgentRpc | undefined;
   private linkSocket: Socket | undefined;
   private abort: AbortController | undefined;
   private starting: Promise<void> | undefined;
@@ -60,10 +73,17 @@ export class VmManager extends EventEmitter {
 
   constructor(
     readonly paths: BerthPaths,
-    readonly settings: VmSettings,
+    readonly settings: SettingsService,
     private readonly log: (m: string) => void,
+    private readonly accelFromEnv: AccelSetting | undefined = accelOverride(),
   ) {
     super();
+    this.health = new VmHealth({
+      openDocker: () => this.openGuestStream('docker'),
+      rpc: () => this.rpc(),
+      setDegraded: (what, message) => this.setDegraded(what, message),
+      log,
+    });
   }
 
   private apply(event: VmEvent): boolean {
@@ -80,15 +100,56 @@ export class VmManager extends EventEmitter {
     this.log(`start: ${phase}`);
   }
 
+  /** The agent's RPC, opened on first use and again after the agent restarted. */
+  rpc(): AgentRpc | undefined {
+    if (!this.session || this.state.state !== 'running') return undefined;
+    this.rpcClient ??= AgentRpc.open(this.session);
+    return this.rpcClient;
+  }
+
+  /** A new stream to a guest target (docker, exec, tcp:<port>) while the VM runs. */
+  openGuestStream(target: string): LinkStream {
+    if (!this.session || this.state.state !== 'running') throw new Error('the VM is not running');
+    return this.session.open(target);
+  }
+
   /** Start the VM; resolves when Docker answers through the host socket, rejects with the failure. */
   start(): Promise<void> {
     if (this.state.state === 'running') return Promise.resolve();
     if (this.state.state === 'starting' && this.starting) return this.starting;
     if (this.state.state === 'stopping') return Promise.reject(new StartFailure('the VM is stopping', 'wait for it to stop, then start it again'));
     this.apply({ type: 'start' });
+    return this.track((signal) => this.runStart(signal));
+  }
+
+  /**
+   * At berthd's start: a VM an earlier berthd left running on our disk is taken over — QEMU's pid,
+   * QMP, the guest link, Docker — instead of booting a second one (T-27). Resolves false when none.
+   */
+  async adoptIfRunning(): Promise<boolean> {
+    const found = findAdoptable(this.paths.vmRecord, this.paths.dataDisk);
+    if (found.kind === 'none') {
+      if (existsSync(this.paths.vmRecord)) {
+        this.log(`not re-adopting a VM: ${found.why}`);
+        removeVmRecord(this.paths.vmRecord);
+      }
+      return false;
+    }
+    const r = found.record;
+    this.log(`re-adopting the VM an earlier berthd started (QEMU pid ${r.pid}, up ${Math.round((Date.now() - r.startedAt) / 1000)} s)`);
+    this.apply({ type: 'adopt' });
+    try {
+      await this.track((signal) => this.runAdopt(r, signal));
+    } catch {
+      /* the state says why */
+    }
+    return this.state.state === 'running';
+  }
+
+  private track(run: (signal: AbortSignal) => Promise<void>): Promise<void> {
     const ac = new AbortController();
     this.abort = ac;
-    this.starting = this.runStart(ac.signal).catch(async (e: Error) => {
+    this.starting = run(ac.signal).catch(async (e: Error) => {
       if (e instanceof StartAborted || ac.signal.aborted) return;
       const lastLog = this.qemu ? this.qemu.console.tail(20).split('\n') : [];
       await this.teardown();
@@ -100,10 +161,28 @@ export class VmManager extends EventEmitter {
     return this.starting;
   }
 
+  private async runAdopt(r: VmRecord, signal: AbortSignal): Promise<void> {
+    const qemu = QemuProcess.adopt(r.pid, { consoleLog: this.paths.consoleLog, qmpSocket: this.paths.qmpSocket, stderrLog: this.paths.qemuStderrLog });
+    this.qemu = qemu;
+    this.adopted = true;
+    this.accel = r.accel;
+    this.startedAt = r.startedAt;
+    this.applied = { ...this.settings.get(), cpus: r.cpus, memory: r.memoryMiB * MiB };
+    void qemu.exited.then((exit) => this.onQemuExit(qemu, exit.signal ?? (exit.code === null ? 'exited' : `code ${exit.code}`), exit.stderr));
+    const session = await this.abortable(this.connectLink(qemu, 60_000), signal);
+    this.phase('waiting for docker', 0.75, signal);
+    await this.waitForDocker(session, 120_000, signal);
+    await this.serveDocker(signal);
+    writeVmRecord(this.paths.vmRecord, { ...r, ...(this.dockerVersion ? { dockerVersion: this.dockerVersion } : {}) });
+    this.becameReady();
+  }
+
   private async runStart(signal: AbortSignal): Promise<void> {
-    const { paths, settings } = this;
+    const { paths } = this;
     this.phase('checking host', 0.02, signal);
     ensureLayout(paths);
+    const settings = this.settings.reload();
+    const requested = this.accelFromEnv ?? settings.accel;
     let image;
     try {
       image = loadVmImage();
@@ -117,30 +196,40 @@ export class VmManager extends EventEmitter {
     }
     await this.killLeftoverQemu();
     const probeFile = join(paths.runDir, 'accel-probe.json');
-    const plan = planAccel(settings.accel, readHostFacts(probeFile));
+    const plan = planAccel(requested, readHostFacts(probeFile));
 
     this.phase('preparing disk', 0.1, signal);
-    if (await ensureDataDisk(paths.dataDisk, settings.diskGiB)) this.log(`created ${paths.dataDisk} (${settings.diskGiB} GiB, sparse)`);
-    writeConfigDisk(paths.configDisk, { hostname: 'berth', daemonJson: {} });
+    try {
+      const did = await ensureDataDisk(paths.dataDisk, settings.disk);
+      if (did) this.log(did);
+    } catch (e) {
+      throw new StartFailure((e as Error).message, `Berth keeps the VM's disk at ${paths.dataDisk}`);
+    }
+    writeConfigDisk(paths.configDisk, guestConfigFromSettings(settings));
 
     this.phase('booting', 0.2, signal);
+    const memoryMiB = Math.floor(settings.memory / MiB);
     const boot = (accel: Accel): QemuProcess => {
       for (const s of [paths.guestLinkSocket, paths.qmpSocket]) rmSync(s, { force: true });
-      const q = QemuProcess.start({
-        name: 'berth',
-        cpus: settings.cpus,
-        memoryMiB: settings.memoryMiB,
-        accel,
-        kernel: image.kernel,
-        initrd: image.initrd,
-        cmdline: image.cmdline,
-        dataDisk: { path: paths.dataDisk, format: 'qcow2' },
-        configDisk: paths.configDisk,
-        consoleLog: paths.consoleLog,
-        qmpSocket: paths.qmpSocket,
-        guestLinkSocket: paths.guestLinkSocket,
-        pidFile: paths.qemuPidFile,
-      });
+      const q = QemuProcess.start(
+        {
+          name: 'berth',
+          cpus: settings.cpus,
+          memoryMiB,
+          accel,
+          kernel: image.kernel,
+          initrd: image.initrd,
+          cmdline: image.cmdline,
+          dataDisk: { path: paths.dataDisk, format: 'qcow2' },
+          configDisk: paths.configDisk,
+          consoleLog: paths.consoleLog,
+          qmpSocket: paths.qmpSocket,
+          guestLinkSocket: paths.guestLinkSocket,
+          pidFile: paths.qemuPidFile,
+        },
+        'qemu-system-x86_64',
+        paths.qemuStderrLog,
+      );
       this.qemu = q;
       void q.exited.then((exit) => {
         // While an accelerator is being probed its QEMU may die or be killed: that is the probe's answer.
@@ -151,7 +240,7 @@ export class VmManager extends EventEmitter {
     };
     let probing: QemuProcess | undefined;
     let qemu = boot(plan.first);
-    this.accel = { accel: plan.first, requested: settings.accel, why: plan.why };
+    this.accel = { accel: plan.first, requested, why: plan.why };
     if (plan.fallback) {
       probing = qemu;
       try {
@@ -166,47 +255,61 @@ export class VmManager extends EventEmitter {
         qemu = boot(plan.fallback);
         probing = undefined;
         const why = exit ? failedAccelWhy(plan.first, exit.stderr) : fallbackWhy(plan.first, WATCHDOG_SECONDS);
-        this.accel = { accel: plan.fallback, requested: settings.accel, why };
+        this.accel = { accel: plan.fallback, requested, why };
       }
     }
     this.log(`acceleration: ${this.accel.accel} (${this.accel.why})`);
+    this.applied = settings;
+    this.startedAt = Date.now();
+    this.adopted = false;
+    const record: VmRecord = { pid: qemu.pid ?? 0, startedAt: this.startedAt, accel: this.accel, dataDisk: paths.dataDisk, cpus: settings.cpus, memoryMiB };
+    if (record.pid > 0) writeVmRecord(paths.vmRecord, record);
     await this.abortable(qemu.console.waitFor(/^berth: init/, 120_000), signal);
 
     this.phase('waiting for agent', 0.5, signal);
     const session = await this.abortable(this.connectLink(qemu, 180_000), signal);
 
     this.phase('waiting for docker', 0.75, signal);
+    await this.waitForDocker(session, 180_000, signal);
+    await this.serveDocker(signal);
+    if (record.pid > 0 && this.dockerVersion) writeVmRecord(paths.vmRecord, { ...record, dockerVersion: this.dockerVersion });
+    this.becameReady();
+  }
+
+  private async waitForDocker(session: LinkSession, timeoutMs: number, signal: AbortSignal): Promise<void> {
     const open = () => session.open('docker');
-    const deadline = Date.now() + 180_000;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
         const v = await this.abortable(pingDocker(open, 5000), signal);
         this.dockerVersion = v.version;
-        break;
+        return;
       } catch (e) {
         if (signal.aborted) throw new StartAborted();
-        if (Date.now() > deadline) throw new StartFailure(`Docker did not answer in the VM within 180 s: ${(e as Error).message}`, `see the VM console log: ${paths.consoleLog}`);
+        if (Date.now() > deadline) throw new StartFailure(`Docker did not answer in the VM within ${timeoutMs / 1000} s: ${(e as Error).message}`, `see the VM console log: ${this.paths.consoleLog}`);
         await new Promise((r) => setTimeout(r, 300));
       }
     }
-    const server = new DockerSocketServer(paths.dockerSocket, () => this.openDockerStream(), this.log);
+  }
+
+  private async serveDocker(signal: AbortSignal): Promise<void> {
+    const server = new DockerSocketServer(this.paths.dockerSocket, () => this.openGuestStream('docker'), this.log);
     try {
       await server.listen();
     } catch (e) {
-      throw new StartFailure((e as Error).message, 'another program holds Berth\'s Docker socket; stop it or remove the file');
+      throw new StartFailure((e as Error).message, "another program holds Berth's Docker socket; stop it or remove the file");
     }
     this.dockerServer = server;
-    const ctx = await ensureDockerContext(paths.dockerSocket);
+    const ctx = await ensureDockerContext(this.paths.dockerSocket);
     this.dockerContext = ctx.ok ? 'berth' : undefined;
     this.log(ctx.ok ? `docker context berth: ${ctx.action}` : ctx.message);
     if (signal.aborted) throw new StartAborted();
-    this.apply({ type: 'ready' });
-    this.log(`running: Docker ${this.dockerVersion} on ${paths.dockerSocket}`);
   }
 
-  private openDockerStream() {
-    if (!this.session || this.state.state !== 'running') throw new Error('the VM is not running');
-    return this.session.open('docker');
+  private becameReady(): void {
+    this.apply({ type: 'ready' });
+    this.health.start();
+    this.log(`running: Docker ${this.dockerVersion} on ${this.paths.dockerSocket}${this.adopted ? ' (re-adopted)' : ''}`);
   }
 
   private abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -227,10 +330,16 @@ export class VmManager extends EventEmitter {
       const deadline = Date.now() + 10_000;
       const attempt = (): void => {
         const s = connect(this.paths.guestLinkSocket);
-        s.once('connect', () => resolve(s));
-        s.once('error', (e) => {
+        const onError = (e: Error): void => {
           if (Date.now() > deadline || !qemu.running) reject(new StartFailure(`cannot connect to the guest link socket: ${e.message}`, 'QEMU did not create it; see the console log'));
           else setTimeout(attempt, 100);
+        };
+        s.once('error', onError);
+        // Only a failed connect retries: an error on the connected link later (the VM stopped) must not
+        // dial again, or the dial lands on the next VM's socket ahead of its real session.
+        s.once('connect', () => {
+          s.off('error', onError);
+          resolve(s);
         });
       };
       attempt();
@@ -238,14 +347,23 @@ export class VmManager extends EventEmitter {
     this.linkSocket = socket;
     const session = new LinkSession(socket);
     this.session = session;
-    session.on('down', () => this.setDegraded('guest-link', 'the guest link stopped answering pings'));
+    session.on('down', () => this.setDegraded('guest-link', 'the guest link stopped answering pings; berthd keeps trying to reconnect'));
     session.on('up', () => this.setDegraded('guest-link', undefined));
     session.on('protocol-error', (e: Error) => this.log(`guest link protocol error: ${e.message}`));
     const hello = new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new StartFailure(`berth-agent did not answer on the guest link within ${timeoutMs / 1000} s`, `see the VM console log: ${this.paths.consoleLog}`)), timeoutMs);
       session.once('hello', () => (clearTimeout(t), resolve()));
     });
-    session.on('hello', (h: unknown) => this.log(`guest agent hello: ${JSON.stringify(h)}`));
+    session.on('hello', (h) => {
+      this.log(`guest agent hello: ${JSON.stringify(h)}`);
+      // A HELLO that is not a reply while running: the agent restarted and every stream, the RPC one too, was dropped.
+      this.rpcClient?.close();
+      this.rpcClient = undefined;
+      if (this.state.state === 'running' && !h.reply) {
+        this.setDegraded('agent', 'berth-agent in the VM restarted; reconnecting');
+        void this.health.checkDocker();
+      }
+    });
     session.on('close', () => {
       if (this.state.state === 'running') this.setDegraded('guest-link', 'the guest link socket closed');
     });
@@ -255,8 +373,13 @@ export class VmManager extends EventEmitter {
   }
 
   private setDegraded(what: DegradedReason['what'], message: string | undefined): void {
+    const had = this.degraded.get(what);
+    if (had === message) return;
     if (message === undefined) this.degraded.delete(what);
     else this.degraded.set(what, message);
+    if (this.state.state !== 'running') return;
+    if (message !== undefined) this.log(`degraded: ${what}: ${message}`);
+    else this.log(`recovered: ${what}`);
     this.apply({ type: 'degraded', reasons: [...this.degraded].map(([w, m]) => ({ what: w, message: m })) });
   }
 
@@ -276,12 +399,12 @@ export class VmManager extends EventEmitter {
     }
   }
 
-  /** A QEMU left running on our disk by a berthd that was killed: never two VMs on one disk. */
+  /** A QEMU left running on our disk that could not be re-adopted: never two VMs on one disk. */
   private async killLeftoverQemu(): Promise<void> {
     if (!existsSync(this.paths.qemuPidFile)) return;
     const pid = Number(readFileSync(this.paths.qemuPidFile, 'utf8').trim());
     rmSync(this.paths.qemuPidFile, { force: true });
-    if (!Number.isInteger(pid) || pid <= 1) return;
+    if (!Number.isInteger(pid) || pid <= 1 || pid === this.qemu?.pid) return;
     let cmdline: string;
     try {
       cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
@@ -303,12 +426,37 @@ export class VmManager extends EventEmitter {
   }
 
   private async teardown(): Promise<void> {
+    this.health.stop();
     await this.closeDockerSocket();
+    this.rpcClient?.close();
+    this.rpcClient = undefined;
     this.session = undefined;
     this.linkSocket?.destroy();
     this.linkSocket = undefined;
     if (this.qemu?.running) await this.qemu.kill();
+    if (!this.qemu?.running) removeVmRecord(this.paths.vmRecord);
     this.degraded.clear();
+    this.applied = undefined;
+    this.startedAt = undefined;
+  }
+
+  /** Fill the guest's free blocks with discards so the qcow2 gives the space back to the host. */
+  async reclaimDisk(): Promise<{ beforeBytes: number; afterBytes: number; trimmedBytes: number; message: string }> {
+    const rpc = this.rpc();
+    if (!rpc) throw new StartFailure('the VM is not running', 'start it with `berth start`, then reclaim its disk');
+    const before = inspectQcow2(this.paths.dataDisk)?.allocatedBytes ?? 0;
+    const r = await rpc.call<{ trimmedBytes: number }>('disk.trim', {}, 600_000);
+    // QEMU punches the holes as the discards arrive: read the file's allocation until it settles.
+    let after = inspectQcow2(this.paths.dataDisk)?.allocatedBytes ?? 0;
+    for (let i = 0, still = 0; i < 40 && still < 3; i++) {
+      await new Promise((res) => setTimeout(res, 250));
+      const now = inspectQcow2(this.paths.dataDisk)?.allocatedBytes ?? 0;
+      still = now === after ? still + 1 : 0;
+      after = now;
+    }
+    const message = `the VM's disk took ${formatSize(before)} on the host and now takes ${formatSize(after)} (${formatSize(Math.max(0, before - after))} given back; the guest trimmed ${formatSize(r.trimmedBytes)})`;
+    this.log(`disk reclaim: ${message}`);
+    return { beforeBytes: before, afterBytes: after, trimmedBytes: r.trimmedBytes, message };
   }
 
   /** Stop: cancel a start in progress, or power the VM off (ACPI, then force after the timeout). */
@@ -324,6 +472,7 @@ export class VmManager extends EventEmitter {
     this.apply({ type: 'stop' });
     this.abort?.abort();
     await this.starting?.catch(() => undefined);
+    this.health.stop();
     await this.closeDockerSocket();
     let graceful = true;
     const qemu = this.qemu;

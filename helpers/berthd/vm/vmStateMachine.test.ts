@@ -22,6 +22,7 @@ const states: { [K in StateName]: Extract<VmState, { state: K }> } = {
 const reasons = [{ what: 'docker' as const, message: 'dockerd does not answer' }];
 const events: { [K in EventType]: Extract<VmEvent, { type: K }> } = {
   start: { type: 'start' },
+  adopt: { type: 'adopt' },
   phase: { type: 'phase', phase: 'waiting for agent', progress: 0.7 },
   ready: { type: 'ready' },
   degraded: { type: 'degraded', reasons },
@@ -31,13 +32,15 @@ const events: { [K in EventType]: Extract<VmEvent, { type: K }> } = {
 };
 
 const justStarted: VmState = { state: 'starting', phase: 'checking host', progress: 0, since: NOW };
+const adopting: VmState = { state: 'starting', phase: 'waiting for agent', progress: 0.5, since: NOW };
 const toError: VmState = { state: 'error', reason: 'boom', hint: 'try again', lastLog: ['a', 'b'] };
 
 /** The documented transitions; every pair not listed here (undefined) is refused. */
 const table: { [S in StateName]: { [E in EventType]: VmState | undefined } } = {
-  stopped: { start: justStarted, phase: undefined, ready: undefined, degraded: undefined, stop: undefined, stopped: undefined, failed: undefined },
+  stopped: { start: justStarted, adopt: adopting, phase: undefined, ready: undefined, degraded: undefined, stop: undefined, stopped: undefined, failed: undefined },
   starting: {
     start: undefined,
+    adopt: undefined,
     phase: { state: 'starting', phase: 'waiting for agent', progress: 0.7, since: SINCE },
     ready: { state: 'running', degraded: [], since: NOW },
     degraded: undefined,
@@ -47,6 +50,7 @@ const table: { [S in StateName]: { [E in EventType]: VmState | undefined } } = {
   },
   running: {
     start: undefined,
+    adopt: undefined,
     phase: undefined,
     ready: undefined,
     degraded: { state: 'running', degraded: reasons, since: SINCE },
@@ -56,6 +60,7 @@ const table: { [S in StateName]: { [E in EventType]: VmState | undefined } } = {
   },
   stopping: {
     start: undefined,
+    adopt: undefined,
     phase: undefined,
     ready: undefined,
     degraded: undefined,
@@ -63,7 +68,7 @@ const table: { [S in StateName]: { [E in EventType]: VmState | undefined } } = {
     stopped: { state: 'stopped', lastExit: 'qemu exited with code 0' },
     failed: toError,
   },
-  error: { start: justStarted, phase: undefined, ready: undefined, degraded: undefined, stop: { state: 'stopped' }, stopped: undefined, failed: undefined },
+  error: { start: justStarted, adopt: adopting, phase: undefined, ready: undefined, degraded: undefined, stop: { state: 'stopped' }, stopped: undefined, failed: undefined },
 };
 
 const stateNames = Object.keys(states) as StateName[];
@@ -71,10 +76,10 @@ const eventTypes = Object.keys(events) as EventType[];
 const pairs = stateNames.flatMap((s) => eventTypes.map((e) => [s, e] as const));
 
 describe('nextState', () => {
-  it('the table covers 5 states × 7 event types', () => {
+  it('the table covers 5 states × 8 event types', () => {
     expect(stateNames).toHaveLength(5);
-    expect(eventTypes).toHaveLength(7);
-    expect(pairs).toHaveLength(35);
+    expect(eventTypes).toHaveLength(8);
+    expect(pairs).toHaveLength(40);
   });
 
   it.each(pairs)('%s + %s', (s, e) => {

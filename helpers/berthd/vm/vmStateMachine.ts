@@ -4,6 +4,8 @@ import type { DegradedReason, StartPhase, VmState } from '../../api/vmState.ts';
 
 export type VmEvent =
   | { type: 'start' }
+  /** berthd found a VM an earlier berthd started (T-27): it reconnects instead of booting another. */
+  | { type: 'adopt' }
   | { type: 'phase'; phase: StartPhase; progress: number }
   | { type: 'ready' }
   | { type: 'degraded'; reasons: DegradedReason[] }
@@ -15,6 +17,8 @@ export function nextState(s: VmState, e: VmEvent, now: number): VmState | undefi
   switch (e.type) {
     case 'start':
       return s.state === 'stopped' || s.state === 'error' ? { state: 'starting', phase: 'checking host', progress: 0, since: now } : undefined;
+    case 'adopt':
+      return s.state === 'stopped' || s.state === 'error' ? { state: 'starting', phase: 'waiting for agent', progress: 0.5, since: now } : undefined;
     case 'phase':
       return s.state === 'starting' ? { ...s, phase: e.phase, progress: Math.min(1, Math.max(0, e.progress)) } : undefined;
     case 'ready':
