@@ -2,6 +2,7 @@
 // against these schemas, and every error has the same {code, message, hint} shape.
 import { z } from 'zod';
 import { doctorReportSchema, resetPlanSchema, resetRequestSchema, resetResultSchema } from './diagnostics.ts';
+import { portForwardSchema, portsResponseSchema } from './ports.ts';
 import { settingsSchema } from './settings.ts';
 import { statusSchema, vmStateSchema } from './vmState.ts';
 
@@ -72,6 +73,7 @@ export type DiskReclaimResult = z.infer<typeof diskReclaimResultSchema>;
 export const apiEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('state'), vm: vmStateSchema }),
   z.object({ type: z.literal('log'), source: z.enum(['console', 'berthd']), line: z.string() }),
+  z.object({ type: z.literal('ports'), forwards: z.array(portForwardSchema) }),
 ]);
 export type ApiEvent = z.infer<typeof apiEventSchema>;
 
@@ -84,6 +86,7 @@ export const routes = {
   settingsGet: { method: 'GET', path: '/v1/settings', response: settingsViewSchema },
   settingsSet: { method: 'POST', path: '/v1/settings', body: settingsChangeRequestSchema, response: settingsChangeResultSchema },
   diskReclaim: { method: 'POST', path: '/v1/disk/reclaim', body: z.object({}).strict(), response: diskReclaimResultSchema },
+  ports: { method: 'GET', path: '/v1/ports', response: portsResponseSchema },
   doctor: { method: 'GET', path: '/v1/doctor', response: doctorReportSchema },
   /** What a factory reset would delete, for the confirmation; nothing is deleted. */
   resetPlan: { method: 'POST', path: '/v1/reset/plan', body: resetRequestSchema, response: resetPlanSchema },

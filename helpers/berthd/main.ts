@@ -79,6 +79,7 @@ async function shutdown(reason: string): Promise<void> {
   exiting = true;
   log(`berthd stopping (${reason})`);
   await manager.stop(20).catch((e: Error) => log(`stop failed: ${e.message}`));
+  await manager.ports.close();
   await control.close();
   release();
   process.exit(0);
@@ -108,6 +109,7 @@ const control = new ControlServer(
     restart: async (body) => restart((body as { timeoutSeconds: number }).timeoutSeconds),
     ...settingsHandlers(settings, manager, restart),
     ...maintenanceHandlers(paths, settings, manager),
+    ports: async () => ({ forwards: manager.ports.list() }),
     shutdownDaemon: async () => {
       setTimeout(() => void shutdown('asked by a client'), 50);
       return {};
@@ -118,6 +120,7 @@ const control = new ControlServer(
 );
 publishers.push((e) => control.publish(e));
 manager.on('state', (vm) => control.publish({ type: 'state', vm }));
+manager.ports.on('change', (forwards) => control.publish({ type: 'ports', forwards }));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGHUP', () => void shutdown('SIGHUP'));

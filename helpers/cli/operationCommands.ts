@@ -11,6 +11,7 @@ import type { BerthPaths } from '../berthd/paths.ts';
 import { call } from './controlClient.ts';
 import { daemonRunning, ensureDaemon } from './daemonLauncher.ts';
 import { tailFile } from './fileTail.ts';
+import { portsTable } from './portsTable.ts';
 import { runGuestCommand } from './guestExecClient.ts';
 
 export const logSources = ['berthd', 'console', 'docker', 'agent', 'containerd'] as const;
@@ -103,6 +104,18 @@ export function registerOperationCommands(program: Command, paths: BerthPaths, f
       if (!existsSync(file)) fail(new Error(`${file} does not exist yet: it is written once ${src === 'console' ? 'the VM boots' : 'berthd runs'}`));
       const stop = tailFile(file, { lines: opts.lines, follow: Boolean(opts.follow), write: (s) => process.stdout.write(s) });
       if (opts.follow) process.once('SIGINT', () => (stop(), process.exit(0)));
+    });
+
+  program
+    .command('ports')
+    .description('published container ports and their host listeners: state and bytes moved')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      if (!(await daemonRunning(paths))) fail(new Error('berthd is not running, so no ports are forwarded; start it with `berth start`'));
+      const r = await call(paths.controlSocket, 'ports').catch(fail);
+      if (opts.json) return console.log(JSON.stringify(r, null, 2));
+      if (r.forwards.length === 0) return console.log('no published ports (publish with docker run -p HOSTPORT:CONTAINERPORT)');
+      for (const l of portsTable(r.forwards)) console.log(l);
     });
 
   const disk = program.command('disk').description("the VM's disk");

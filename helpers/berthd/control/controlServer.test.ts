@@ -47,6 +47,7 @@ function fakeHandlers(calls: Calls, over: Partial<ControlHandlers> = {}): Contro
     settingsGet: record('settingsGet', {}),
     settingsSet: record('settingsSet', {}),
     diskReclaim: record('diskReclaim', {}),
+    ports: record('ports', { forwards: [] }),
     doctor: record('doctor', {}),
     resetPlan: record('resetPlan', {}),
     reset: record('reset', {}),

@@ -28,6 +28,8 @@ export function settingsHandlers(settings: SettingsService, manager: VmManager, 
         throw e;
       }
       const running = manager.state.state === 'running';
+      // The bind address applies live: re-place every published port on the new address.
+      if (running && result.changed.includes('ports.bindAddress')) await manager.ports.refresh();
       const pending = settings.pendingFor(manager.applied);
       let restarted = false;
       if (apply && running && pending.length > 0) {

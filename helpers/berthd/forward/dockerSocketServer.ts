@@ -7,6 +7,8 @@ import { spliceStreams } from './spliceStreams.ts';
 import { claimSocketPath } from './unixSocketClaim.ts';
 
 export type StreamOpener = () => Duplex;
+/** Joins a client connection to its guest stream; spliceStreams by default, the bind-mount guard in berthd. */
+export type ConnectionJoiner = (client: Duplex, stream: Duplex) => void;
 
 export class DockerSocketServer {
   private server: Server | undefined;
@@ -17,6 +19,7 @@ export class DockerSocketServer {
     readonly path: string,
     private readonly openStream: StreamOpener,
     private readonly log: (m: string) => void = () => {},
+    private readonly join: ConnectionJoiner = (client, stream) => spliceStreams(client, stream, this.log, 'docker'),
   ) {}
 
   async listen(): Promise<void> {
@@ -51,7 +54,7 @@ export class DockerSocketServer {
       return;
     }
     client.on('close', () => this.clients.delete(client));
-    spliceStreams(client, stream, this.log, 'docker');
+    this.join(client, stream);
   }
 
   /** Stop accepting, end every client connection, remove the socket file. */

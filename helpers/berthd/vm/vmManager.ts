@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { formatSize, MiB, type Settings } from '../../api/settings.ts';
 import type { AccelInfo, DegradedReason, VmState } from '../../api/vmState.ts';
 import { ensureDockerContext } from '../docker/dockerContext.ts';
+import { guardDockerConnection } from '../forward/dockerApiGuard.ts';
 import { DockerSocketServer } from '../forward/dockerSocketServer.ts';
 import { pingDocker } from '../guest/dockerPing.ts';
 import { LinkSession } from '../guest/linkSession.ts';
@@ -20,6 +21,7 @@ import { QemuProcess } from '../hypervisors/qemuProcess.ts';
 import type { Accel } from '../hypervisors/vmConfig.ts';
 import { waitForExit } from '../host/processLiveness.ts';
 import { ensureLayout, type BerthPaths } from '../paths.ts';
+import { PortService } from '../ports/portService.ts';
 import type { SettingsService } from '../settings/settingsService.ts';
 import { writeConfigDisk } from './configDisk.ts';
 import { guestConfigFromSettings } from './guestConfigFromSettings.ts';
@@ -30,6 +32,20 @@ import { findAdoptable, removeVmRecord, writeVmRecord, type VmRecord } from './v
 import { nextState, type VmEvent } from './vmStateMachine.ts';
 
 const execFileAsync = promisify(execFile);
+
+/**
+ * BERTH_BENCH_HOSTFWD="hostPort:guestPort,…" adds QEMU user-net forwards on 127.0.0.1: a baseline for
+ * benchmarks and tests that compare Berth's port forwarding with QEMU's own. Never set for users.
+ */
+export function benchHostForwards(env: NodeJS.ProcessEnv = process.env): { hostPort: number; guestPort: number }[] {
+  const spec = env.BERTH_BENCH_HOSTFWD;
+  if (!spec) return [];
+  return spec.split(',').map((pair) => {
+    const [h, g] = pair.split(':').map(Number);
+    if (!Number.isInteger(h) || !Number.isInteger(g) || h! < 1 || h! > 65535 || g! < 1 || g! > 65535) throw new Error(`BERTH_BENCH_HOSTFWD: "${pair}" is not hostPort:guestPort`);
+    return { hostPort: h!, guestPort: g! };
+  });
+}
 
 /** BERTH_ACCEL, when set, overrides the `accel` setting (tests and one-off runs). */
 export function accelOverride(env: NodeJS.ProcessEnv = process.env): AccelSetting | undefined {
@@ -65,6 +81,7 @@ export class VmManager extends EventEmitter {
   startedAt: number | undefined;
   adopted = false;
   readonly health: VmHealth;
+  readonly ports: PortService;
   private rpcClient: AgentRpc | undefined;
   private linkSocket: Socket | undefined;
   private abort: AbortController | undefined;
@@ -84,6 +101,8 @@ export class VmManager extends EventEmitter {
       setDegraded: (what, message) => this.setDegraded(what, message),
       log,
     });
+    this.ports = new PortService({ open: (t) => this.openGuestStream(t), dockerSocket: paths.dockerSocket, bindAddress: () => settings.get().ports.bindAddress, log });
+    this.ports.on('trouble', (m) => this.setDegraded('port', m));
   }
 
   private apply(event: VmEvent): boolean {
@@ -226,6 +245,7 @@ export class VmManager extends EventEmitter {
           qmpSocket: paths.qmpSocket,
           guestLinkSocket: paths.guestLinkSocket,
           pidFile: paths.qemuPidFile,
+          hostForwards: benchHostForwards(),
         },
         'qemu-system-x86_64',
         paths.qemuStderrLog,
@@ -293,7 +313,11 @@ export class VmManager extends EventEmitter {
   }
 
   private async serveDocker(signal: AbortSignal): Promise<void> {
-    const server = new DockerSocketServer(this.paths.dockerSocket, () => this.openGuestStream('docker'), this.log);
+    // Bind mounts are checked against the shares this VM mounted (not settings saved since): a path outside
+    // them is refused with a message naming the setting, instead of dockerd making an empty folder.
+    const server = new DockerSocketServer(this.paths.dockerSocket, () => this.openGuestStream('docker'), this.log, (client, stream) =>
+      guardDockerConnection(client, stream, { shares: () => this.applied?.shares ?? [], log: this.log }),
+    );
     try {
       await server.listen();
     } catch (e) {
@@ -309,6 +333,7 @@ export class VmManager extends EventEmitter {
   private becameReady(): void {
     this.apply({ type: 'ready' });
     this.health.start();
+    this.ports.start();
     this.log(`running: Docker ${this.dockerVersion} on ${this.paths.dockerSocket}${this.adopted ? ' (re-adopted)' : ''}`);
   }
 
@@ -427,6 +452,7 @@ export class VmManager extends EventEmitter {
 
   private async teardown(): Promise<void> {
     this.health.stop();
+    await this.ports.stop();
     await this.closeDockerSocket();
     this.rpcClient?.close();
     this.rpcClient = undefined;
@@ -473,6 +499,7 @@ export class VmManager extends EventEmitter {
     this.abort?.abort();
     await this.starting?.catch(() => undefined);
     this.health.stop();
+    await this.ports.stop();
     await this.closeDockerSocket();
     let graceful = true;
     const qemu = this.qemu;
