@@ -66,5 +66,7 @@ export const statusSchema = z.object({
   adopted: z.boolean().optional(),
   settings: settingsHealthSchema,
   clock: clockStatusSchema.optional(),
+  /** The host folders the running VM mounts (at the same paths), over which transport, and those it could not. */
+  shares: z.object({ transport: z.enum(['9p', 'virtiofs']), why: z.string(), mounted: z.array(z.string()), problems: z.array(z.string()) }).optional(),
 });
 export type Status = z.infer<typeof statusSchema>;

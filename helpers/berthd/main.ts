@@ -53,6 +53,7 @@ function status(): Status {
     ...(s.state === 'running' ? { adopted: manager.adopted } : {}),
     settings: settings.health(),
     ...(manager.health.clock && s.state === 'running' ? { clock: manager.health.clock } : {}),
+    ...(manager.shares && s.state === 'running' ? { shares: manager.shares } : {}),
   };
 }
 

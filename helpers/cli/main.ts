@@ -71,6 +71,8 @@ function printStatus(s: Status): void {
   if (s.restartPending?.length) lines.push(`restart needed: ${s.restartPending.join(', ')} changed since the VM started (\`berth restart\`)`);
   if (s.adopted) lines.push('adopted:        this berthd took over a VM an earlier berthd started');
   if (s.clock) lines.push(`guest clock:    ${Math.abs(s.clock.driftMs) < 1000 ? 'in step' : 'off'} (${(s.clock.driftMs / 1000).toFixed(3)} s from the host)${s.clock.lastCorrection ? `; last set ${new Date(s.clock.lastCorrection.at).toISOString()} (${s.clock.lastCorrection.why})` : ''}`);
+  if (s.shares) lines.push(`shares (${s.shares.transport}): ${s.shares.mounted.join(', ') || 'none'}`);
+  for (const p of s.shares?.problems ?? []) lines.push(`  not shared:   ${p}`);
   if (s.settings.status !== 'ok') lines.push(`settings:       ${s.settings.status}${s.settings.badFile ? ` — the damaged file was kept as ${s.settings.badFile}` : ''}`);
   for (const n of s.settings.notes) lines.push(`  note:         ${n}`);
   lines.push(`docker socket:  ${s.dockerSocket}`, `berthd:         pid ${s.berthdPid}, home ${s.berthHome}`);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { QemuProcess } from '../../helpers/berthd/hypervisors/qemuProcess.ts';
-import type { VmConfig } from '../../helpers/berthd/hypervisors/vmConfig.ts';
+import type { VmConfig, VmShare } from '../../helpers/berthd/hypervisors/vmConfig.ts';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const imageDir = join(repoRoot, 'vm-images', 'out', 'x86_64');
@@ -36,10 +36,21 @@ export function markerUptime(line: string): number {
   return Number(m[1]);
 }
 
-/** Boot the image with Berth's own QEMU argv (TCG), a data disk and optional extras. */
-export function bootImage(dir: string, opts: { disk: string; cmdlineExtra?: string; configDisk?: string; name?: string }): QemuProcess {
+export type ImageBootOptions = {
+  disk: string;
+  cmdlineExtra?: string;
+  configDisk?: string;
+  name?: string;
+  /** Host folders for the guest (9p or virtiofs devices). */
+  shares?: VmShare[];
+  /** Where QEMU listens for the guest link (berth-agent's exec, rpc and docker streams). */
+  guestLinkSocket?: string;
+};
+
+/** The VmConfig bootImage uses: Berth's own QEMU argv (TCG), 2 CPUs, 2 GiB. */
+export function imageVmConfig(dir: string, opts: ImageBootOptions): VmConfig {
   const { kernel, initrd, manifest } = builtImage();
-  const config: VmConfig = {
+  return {
     name: opts.name ?? 'berth-image-test',
     cpus: 2,
     memoryMiB: 2048,
@@ -49,8 +60,14 @@ export function bootImage(dir: string, opts: { disk: string; cmdlineExtra?: stri
     cmdline: `${manifest.cmdline}${opts.cmdlineExtra ? ` ${opts.cmdlineExtra}` : ''}`,
     dataDisk: { path: opts.disk, format: 'qcow2' },
     ...(opts.configDisk ? { configDisk: opts.configDisk } : {}),
+    ...(opts.shares ? { shares: opts.shares } : {}),
+    ...(opts.guestLinkSocket ? { guestLinkSocket: opts.guestLinkSocket } : {}),
     consoleLog: join(dir, `console-${Date.now()}.log`),
     qmpSocket: join(dir, 'qmp.sock'),
   };
-  return QemuProcess.start(config);
+}
+
+/** Boot the image with Berth's own QEMU argv (TCG), a data disk and optional extras. */
+export function bootImage(dir: string, opts: ImageBootOptions): QemuProcess {
+  return QemuProcess.start(imageVmConfig(dir, opts));
 }

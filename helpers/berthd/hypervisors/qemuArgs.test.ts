@@ -159,11 +159,11 @@ describe('qemuArgs snapshots', () => {
         "-device",
         "virtserialport,bus=vserial.0,chardev=link,name=berth.link",
         "-fsdev",
-        "local,id=fs0,path=/home/me,security_model=none",
+        "local,id=fs0,path=/home/me,security_model=none,multidevs=remap",
         "-device",
         "virtio-9p-pci,fsdev=fs0,mount_tag=home",
         "-fsdev",
-        "local,id=fs1,path=/srv/projects,security_model=none",
+        "local,id=fs1,path=/srv/projects,security_model=none,multidevs=remap",
         "-device",
         "virtio-9p-pci,fsdev=fs1,mount_tag=proj.src-1",
         "-pidfile",
@@ -177,11 +177,62 @@ describe('qemuArgs snapshots', () => {
     expect(argv.slice(argv.indexOf('-fsdev'))).toMatchInlineSnapshot(`
       [
         "-fsdev",
-        "local,id=fs0,path=/data/ro,security_model=none,readonly=on",
+        "local,id=fs0,path=/data/ro,security_model=none,multidevs=remap,readonly=on",
         "-device",
         "virtio-9p-pci,fsdev=fs0,mount_tag=ro",
       ]
     `);
+  });
+});
+
+describe('qemuArgs shares', () => {
+  const vfs = (tag: string, socketPath: string) => ({ tag, hostPath: `/h/${tag}`, readOnly: false, transport: 'virtiofs' as const, socketPath });
+
+  it('virtiofs: a vhost-user-fs device per share on its socket, guest RAM a shared memfd of the VM size', () => {
+    const argv = qemuArgs({
+      ...minimal,
+      memoryMiB: 2048,
+      shares: [vfs('share0', '/run/berth/virtiofs-share0.sock'), { tag: 'share1', hostPath: '/ro, data', readOnly: true, transport: '9p' }, vfs('share2', '/run/berth/virtiofs-share2.sock')],
+    });
+    expect(argv.slice(0, 8)).toMatchInlineSnapshot(`
+      [
+        "-name",
+        "berth",
+        "-machine",
+        "type=q35,memory-backend=ram",
+        "-object",
+        "memory-backend-memfd,id=ram,size=2048M,share=on",
+        "-accel",
+        "tcg,thread=multi",
+      ]
+    `);
+    expect(argv.slice(argv.indexOf('-chardev', argv.indexOf('-chardev') + 1))).toMatchInlineSnapshot(`
+      [
+        "-chardev",
+        "socket,id=vfs0,path=/run/berth/virtiofs-share0.sock",
+        "-device",
+        "vhost-user-fs-pci,queue-size=1024,chardev=vfs0,tag=share0",
+        "-fsdev",
+        "local,id=fs1,path=/ro,, data,security_model=none,multidevs=remap,readonly=on",
+        "-device",
+        "virtio-9p-pci,fsdev=fs1,mount_tag=share1",
+        "-chardev",
+        "socket,id=vfs2,path=/run/berth/virtiofs-share2.sock",
+        "-device",
+        "vhost-user-fs-pci,queue-size=1024,chardev=vfs2,tag=share2",
+      ]
+    `);
+  });
+
+  it('9p shares keep the default RAM backend; a transport left out means 9p', () => {
+    const argv = qemuArgs({ ...minimal, shares: [{ tag: 'a', hostPath: '/a', readOnly: false }] });
+    expect(after(argv, '-machine')).toBe('type=q35');
+    expect(argv).not.toContain('-object');
+    expect(argv).toContain('virtio-9p-pci,fsdev=fs0,mount_tag=a');
+  });
+
+  it('refuses a read-only virtiofs share (virtiofsd 7.2 cannot enforce it; the plan uses 9p for those)', () => {
+    expect(() => qemuArgs({ ...minimal, shares: [{ ...vfs('share0', '/s.sock'), readOnly: true }] })).toThrow(/cannot enforce read-only/);
   });
 });
 
@@ -268,7 +319,15 @@ describe('T-44: hostile values cannot add QEMU options', () => {
     expect(link).toEqual(['socket', 'id=link', `path=${HOSTILE}`, 'server=on', 'wait=off']);
 
     const fsdev = parseQemuOpts(after(argv, '-fsdev'));
-    expect(fsdev).toEqual(['local', 'id=fs0', `path=${HOSTILE}`, 'security_model=none']);
+    expect(fsdev).toEqual(['local', 'id=fs0', `path=${HOSTILE}`, 'security_model=none', 'multidevs=remap']);
+  });
+
+  it('T-44: a virtiofs socket path is one chardev value and cannot add options', () => {
+    const argv = qemuArgs({ ...minimal, shares: [{ tag: 'share0', hostPath: HOSTILE, readOnly: false, transport: 'virtiofs', socketPath: HOSTILE }] });
+    expect(parseQemuOpts(after(argv, '-chardev', (v) => v.startsWith('socket,')))).toEqual(['socket', 'id=vfs0', `path=${HOSTILE}`]);
+    expect(parseQemuOpts(after(argv, '-device', (v) => v.startsWith('vhost-user-fs-pci')))).toEqual(['vhost-user-fs-pci', 'queue-size=1024', 'chardev=vfs0', 'tag=share0']);
+    // virtiofsd serves the folder: the host path never reaches QEMU's command line.
+    expect(argv.filter((a) => a.includes('/etc/shadow'))).toHaveLength(1);
   });
 
   it('T-44: qemuOptValue doubles every comma and leaves the rest alone', () => {

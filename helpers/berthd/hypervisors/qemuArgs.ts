@@ -1,6 +1,6 @@
 // Pure builder: VmConfig → the argv of qemu-system-x86_64. Snapshot-tested; values that QEMU
 // parses as option lists have their commas doubled, so a path can never add an option (T-44).
-import type { VmConfig } from './vmConfig.ts';
+import type { VmConfig, VmShare } from './vmConfig.ts';
 
 /** Escape a value inside a QEMU `key=value,key=value` option list. */
 export function qemuOptValue(value: string): string {
@@ -19,9 +19,16 @@ export const GUEST_LINK_PORT_NAME = 'berth.link';
 export function qemuArgs(c: VmConfig): string[] {
   if (!Number.isInteger(c.cpus) || c.cpus < 1) throw new Error(`cpus must be a whole number ≥ 1, got ${c.cpus}`);
   if (!Number.isInteger(c.memoryMiB) || c.memoryMiB < 128) throw new Error(`memory must be at least 128 MiB, got ${c.memoryMiB}`);
+  const shares = c.shares ?? [];
+  for (const s of shares) {
+    if (!/^[A-Za-z0-9_.-]{1,31}$/.test(s.tag)) throw new Error(`share tag ${JSON.stringify(s.tag)} must be 1–31 letters, digits, "_", "." or "-"`);
+  }
+  // vhost-user devices (virtiofsd) read and write guest RAM directly: it must be a shared memfd.
+  const sharedRam = shares.some((s) => s.transport === 'virtiofs');
   const a: string[] = [
     '-name', qemuOptValue(c.name),
-    '-machine', opts({ type: 'q35', accel: c.accel === 'tcg' ? undefined : c.accel }),
+    '-machine', opts({ type: 'q35', accel: c.accel === 'tcg' ? undefined : c.accel, 'memory-backend': sharedRam ? 'ram' : undefined }),
+    ...(sharedRam ? ['-object', `memory-backend-memfd,id=ram,size=${c.memoryMiB}M,share=on`] : []),
     ...(c.accel === 'tcg' ? ['-accel', 'tcg,thread=multi'] : []),
     '-cpu', c.accel === 'tcg' ? 'max' : 'host',
     '-smp', String(c.cpus),
@@ -55,11 +62,28 @@ export function qemuArgs(c: VmConfig): string[] {
     a.push('-chardev', opts({ socket: true, id: 'link', path: c.guestLinkSocket, server: 'on', wait: 'off' }));
     a.push('-device', `virtserialport,bus=vserial.0,chardev=link,name=${GUEST_LINK_PORT_NAME}`);
   }
-  for (const [i, s] of (c.shares ?? []).entries()) {
-    if (!/^[A-Za-z0-9_.-]{1,31}$/.test(s.tag)) throw new Error(`share tag ${JSON.stringify(s.tag)} must be 1–31 letters, digits, "_", "." or "-"`);
-    a.push('-fsdev', opts({ local: true, id: `fs${i}`, path: s.hostPath, security_model: 'none', readonly: s.readOnly ? 'on' : undefined }));
-    a.push('-device', `virtio-9p-pci,fsdev=fs${i},mount_tag=${s.tag}`);
-  }
+  a.push(...shareArgs(shares));
   if (c.pidFile) a.push('-pidfile', c.pidFile);
+  return a;
+}
+
+/**
+ * The devices of the shares (docs/guest-config.md says why each option). 9p is served by QEMU:
+ * security_model=none makes every file QEMU creates its own user's (and chmod pass through), and
+ * multidevs=remap keeps inode numbers unique when the share spans several host file systems.
+ * virtiofs is served by a virtiofsd listening on the share's socket (virtiofsd.ts).
+ */
+function shareArgs(shares: VmShare[]): string[] {
+  const a: string[] = [];
+  shares.forEach((s, i) => {
+    if (s.transport === 'virtiofs') {
+      if (s.readOnly) throw new Error(`share ${s.tag}: virtiofsd cannot enforce read-only; use 9p for read-only shares`);
+      a.push('-chardev', opts({ socket: true, id: `vfs${i}`, path: s.socketPath }));
+      a.push('-device', opts({ 'vhost-user-fs-pci': true, 'queue-size': 1024, chardev: `vfs${i}`, tag: s.tag }));
+    } else {
+      a.push('-fsdev', opts({ local: true, id: `fs${i}`, path: s.hostPath, security_model: 'none', multidevs: 'remap', readonly: s.readOnly ? 'on' : undefined }));
+      a.push('-device', `virtio-9p-pci,fsdev=fs${i},mount_tag=${s.tag}`);
+    }
+  });
   return a;
 }

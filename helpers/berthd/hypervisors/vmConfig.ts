@@ -23,6 +23,16 @@ export type VmConfig = {
   guestLinkSocket?: string;
   /** QEMU user networking port forwards, host 127.0.0.1:hostPort → guest guestPort. */
   hostForwards?: { hostPort: number; guestPort: number }[];
-  shares?: { tag: string; hostPath: string; readOnly: boolean }[];
+  /** Host folders given to the guest (helpers/berthd/vm/sharesPlan.ts plans them; docs/guest-config.md). */
+  shares?: VmShare[];
   pidFile?: string;
 };
+
+/**
+ * One host folder for the guest, found there by `tag`. 9p (the default when `transport` is absent) is
+ * served by QEMU itself; virtiofs by a virtiofsd already listening on `socketPath` (virtiofsd.ts),
+ * which also makes QEMU's guest RAM a shared memfd. `hostPath` is informative for virtiofs.
+ */
+export type VmShare =
+  | { tag: string; hostPath: string; readOnly: boolean; transport?: '9p' }
+  | { tag: string; hostPath: string; readOnly: boolean; transport: 'virtiofs'; socketPath: string };

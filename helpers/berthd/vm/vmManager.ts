@@ -18,6 +18,7 @@ import { AgentRpc } from '../guest/rpcClient.ts';
 import { failedAccelWhy, fallbackWhy, planAccel, type AccelSetting } from '../hypervisors/accelChoice.ts';
 import { readHostFacts, rememberKvmHangs } from '../hypervisors/hostFacts.ts';
 import { QemuProcess } from '../hypervisors/qemuProcess.ts';
+import { VirtiofsdGroup, virtiofsAvailable } from '../hypervisors/virtiofsd.ts';
 import type { Accel } from '../hypervisors/vmConfig.ts';
 import { waitForExit } from '../host/processLiveness.ts';
 import { ensureLayout, type BerthPaths } from '../paths.ts';
@@ -26,6 +27,7 @@ import type { SettingsService } from '../settings/settingsService.ts';
 import { writeConfigDisk } from './configDisk.ts';
 import { guestConfigFromSettings } from './guestConfigFromSettings.ts';
 import { inspectQcow2 } from './qcow2Header.ts';
+import { defaultShareTransport, planShares, statFolderKind, type SharesPlan } from './sharesPlan.ts';
 import { ensureDataDisk, loadVmImage } from './vmImage.ts';
 import { VmHealth } from './vmHealth.ts';
 import { findAdoptable, removeVmRecord, writeVmRecord, type VmRecord } from './vmRecord.ts';
@@ -80,6 +82,9 @@ export class VmManager extends EventEmitter {
   applied: Settings | undefined;
   startedAt: number | undefined;
   adopted = false;
+  /** How this VM's shares were mounted, and the ones that could not be. */
+  shares: { transport: '9p' | 'virtiofs'; why: string; mounted: string[]; problems: string[] } | undefined;
+  private virtiofsd: VirtiofsdGroup | undefined;
   readonly health: VmHealth;
   readonly ports: PortService;
   private rpcClient: AgentRpc | undefined;
@@ -187,6 +192,9 @@ export class VmManager extends EventEmitter {
     this.accel = r.accel;
     this.startedAt = r.startedAt;
     this.applied = { ...this.settings.get(), cpus: r.cpus, memory: r.memoryMiB * MiB };
+    // What the VM mounted is not recorded: the shares of the current settings are the best account of it.
+    const plan = planShares(this.applied.shares, { transport: '9p', platform: process.platform, folderKind: statFolderKind, socketDir: this.paths.socketDir });
+    this.shares = { transport: '9p', why: 're-adopted: the shares of the current settings', mounted: plan.guestMounts?.map((m) => m.guestPath) ?? [], problems: plan.problems };
     void qemu.exited.then((exit) => this.onQemuExit(qemu, exit.signal ?? (exit.code === null ? 'exited' : `code ${exit.code}`), exit.stderr));
     const session = await this.abortable(this.connectLink(qemu, 60_000), signal);
     this.phase('waiting for docker', 0.75, signal);
@@ -224,7 +232,8 @@ export class VmManager extends EventEmitter {
     } catch (e) {
       throw new StartFailure((e as Error).message, `Berth keeps the VM's disk at ${paths.dataDisk}`);
     }
-    writeConfigDisk(paths.configDisk, guestConfigFromSettings(settings));
+    const shares = await this.prepareShares(settings);
+    writeConfigDisk(paths.configDisk, { ...guestConfigFromSettings(settings), mounts: shares.guestMounts });
 
     this.phase('booting', 0.2, signal);
     const memoryMiB = Math.floor(settings.memory / MiB);
@@ -246,6 +255,7 @@ export class VmManager extends EventEmitter {
           guestLinkSocket: paths.guestLinkSocket,
           pidFile: paths.qemuPidFile,
           hostForwards: benchHostForwards(),
+          shares: shares.qemu,
         },
         'qemu-system-x86_64',
         paths.qemuStderrLog,
@@ -294,6 +304,27 @@ export class VmManager extends EventEmitter {
     await this.serveDocker(signal);
     if (record.pid > 0 && this.dockerVersion) writeVmRecord(paths.vmRecord, { ...record, dockerVersion: this.dockerVersion });
     this.becameReady();
+  }
+
+  /**
+   * Plan the shares for this boot (9p unless BERTH_SHARE_TRANSPORT=virtiofs and virtiofsd runs here),
+   * start virtiofsd for them, and say which folders are not shared and why.
+   */
+  private async prepareShares(settings: Settings): Promise<SharesPlan> {
+    const choice = process.env.BERTH_SHARE_TRANSPORT === 'virtiofs' ? defaultShareTransport(virtiofsAvailable(), 'virtiofs') : defaultShareTransport({ ok: false, reason: 'not asked for' });
+    const plan = planShares(settings.shares, { transport: choice.transport, platform: process.platform, folderKind: statFolderKind, socketDir: this.paths.socketDir });
+    for (const m of [...plan.notes, ...plan.problems]) this.log(`shares: ${m}`);
+    if (plan.virtiofsd.length > 0) {
+      await this.virtiofsd?.stop();
+      try {
+        this.virtiofsd = await VirtiofsdGroup.start(plan.virtiofsd, { logFile: (i) => join(this.paths.logsDir, `virtiofsd-${i}.log`) });
+      } catch (e) {
+        throw new StartFailure(`virtiofsd could not start for the shares: ${(e as Error).message}`, 'unset BERTH_SHARE_TRANSPORT to share folders over 9p');
+      }
+    }
+    this.shares = { transport: choice.transport, why: choice.why, mounted: plan.guestMounts?.map((m) => m.guestPath) ?? [], problems: plan.problems };
+    this.log(`shares over ${choice.transport}: ${this.shares.mounted.join(', ') || 'none'}`);
+    return plan;
   }
 
   private async waitForDocker(session: LinkSession, timeoutMs: number, signal: AbortSignal): Promise<void> {
@@ -461,6 +492,9 @@ export class VmManager extends EventEmitter {
     this.linkSocket = undefined;
     if (this.qemu?.running) await this.qemu.kill();
     if (!this.qemu?.running) removeVmRecord(this.paths.vmRecord);
+    await this.virtiofsd?.stop();
+    this.virtiofsd = undefined;
+    this.shares = undefined;
     this.degraded.clear();
     this.applied = undefined;
     this.startedAt = undefined;
