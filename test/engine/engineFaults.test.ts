@@ -1,8 +1,8 @@
 // Faults with a real VM: QEMU killed (T-25), berthd killed leaving a stale lock, stale sockets
 // and an orphaned QEMU (T-13, T-28) — each time `berth start` recovers without a reset and data stays.
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importTestImage, startBerthHarness, TEST_IMAGE, type Berth } from './engineHarness.ts';
+import { importTestImage, qemuOnDisk, startBerthHarness, TEST_IMAGE, type Berth } from './engineHarness.ts';
 
 let b: Berth;
 const figures: Record<string, number | string> = {};
@@ -19,20 +19,7 @@ async function startOk(): Promise<void> {
   expect(r.code, `berth start failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
 }
 
-/** QEMU processes running on this suite's data disk. */
-function qemuOnOurDisk(): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
-      try {
-        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        return cmd.startsWith('qemu-system') && cmd.includes(b.paths.dataDisk);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+const qemuOnOurDisk = (): number[] => qemuOnDisk(b.paths.dataDisk);
 
 beforeAll(async () => {
   b = startBerthHarness('faults');

@@ -123,3 +123,18 @@ export function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
 }
+
+/** QEMU processes running on a Berth's data disk (never two: T-27). */
+export function qemuOnDisk(dataDisk: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return cmd.startsWith('qemu-system') && cmd.includes(dataDisk);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}

@@ -3,7 +3,7 @@
 // disk reclaim, re-adoption after kill -9 of berthd (T-27), a corrupt settings file (T-16), doctor, reset (T-22).
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Status } from '../../helpers/api/vmState.ts';
 import { QmpClient } from '../../helpers/berthd/hypervisors/qmpClient.ts';
 import { inspectQcow2 } from '../../helpers/berthd/vm/qcow2Header.ts';
-import { berthBin, importTestImage, startBerthHarness, TEST_IMAGE, type Berth } from '../engine/engineHarness.ts';
+import { berthBin, importTestImage, qemuOnDisk, startBerthHarness, TEST_IMAGE, type Berth } from '../engine/engineHarness.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let b: Berth;
@@ -58,19 +58,7 @@ async function guestClockOffsetMs(): Promise<{ offsetMs: number; rttMs: number }
   return { offsetMs, rttMs: t1 - t0 };
 }
 
-function qemuOnOurDisk(): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
-      try {
-        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        return cmd.startsWith('qemu-system') && cmd.includes(b.paths.dataDisk);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+const qemuOnOurDisk = (): number[] => qemuOnDisk(b.paths.dataDisk);
 
 beforeAll(async () => {
   b = startBerthHarness('life');

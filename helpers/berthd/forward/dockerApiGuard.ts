@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { checkContainerCreate, type CreateCheck, type Share } from './bindMountCheck.ts';
 import { RequestSplitter, type Segment } from './httpRequestParser.ts';
 import { ResponseTracker } from './httpResponseTracker.ts';
+import { bindLifetimes } from './spliceStreams.ts';
 
 export type GuardOptions = { shares: () => Share[]; log: (m: string) => void };
 type Refusal = { message: string; request: Buffer; close: boolean };
@@ -40,17 +41,7 @@ export function guardDockerConnection(client: Duplex, stream: Duplex, opts: Guar
   let waiting: Refusal | undefined;
   let clientEnded = false;
 
-  client.on('close', () => {
-    if (!stream.destroyed) stream.destroy();
-  });
-  stream.on('close', () => {
-    if (!client.destroyed) client.end();
-  });
-  client.on('error', () => stream.destroy());
-  stream.on('error', (e) => {
-    opts.log(`docker stream ended with an error: ${e.message}`);
-    client.destroy();
-  });
+  bindLifetimes(client, stream, opts.log, 'docker');
   // dockerd → client: piped as is, and watched (after the pipe's own write) to know when answers end.
   stream.pipe(client);
   stream.on('data', (d: Buffer) => {

@@ -3,22 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { checkContainerCreate, type Share } from './bindMountCheck.ts';
 import { guardDockerConnection, refusalResponse } from './dockerApiGuard.ts';
+import { seededPrng } from '../guest/seededPrng.ts';
 import { FakeDuplex, until } from './fakeDuplex.ts';
 
 const SHARES: Share[] = [{ hostPath: '/home/ann', writable: true }, { hostPath: '/srv/ro', writable: false }];
 
-/** mulberry32: a small seeded generator, so a failure names the seed that reproduces it. */
+/** The guest link's seeded generator (mulberry32), so a failure names the seed that reproduces it. */
 function rng(seed: number): { int: (n: number) => number; pick: <T>(xs: T[]) => T; bytes: (n: number) => Buffer } {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number): number => Math.floor(next() * n);
-  return { int, pick: (xs) => xs[int(xs.length)]!, bytes: (n) => Buffer.from(Array.from({ length: n }, () => int(256))) };
+  const p = seededPrng(seed);
+  return { int: p.int, pick: (xs) => xs[p.int(xs.length)]!, bytes: p.bytes };
 }
 type Rng = ReturnType<typeof rng>;
 

@@ -2,7 +2,8 @@
 // one side's end becomes the other's CLOSE_WRITE, an error or close on either side ends both.
 import type { Duplex } from 'node:stream';
 
-export function spliceStreams(client: Duplex, stream: Duplex, log: (m: string) => void, what: string): void {
+/** Tie the two lifetimes: a close or an error on either side ends the other (the guest's error is logged). */
+export function bindLifetimes(client: Duplex, stream: Duplex, log: (m: string) => void, what: string): void {
   client.on('close', () => {
     if (!stream.destroyed) stream.destroy();
   });
@@ -14,6 +15,10 @@ export function spliceStreams(client: Duplex, stream: Duplex, log: (m: string) =
     log(`${what} stream ended with an error: ${e.message}`);
     client.destroy();
   });
+}
+
+export function spliceStreams(client: Duplex, stream: Duplex, log: (m: string) => void, what: string): void {
+  bindLifetimes(client, stream, log, what);
   // pipe() ends the other side when one side ends: a client's half-close becomes CLOSE_WRITE.
   client.pipe(stream);
   stream.pipe(client);
