@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['helpers/**/*.test.ts', 'vm-images/builder/**/*.test.ts'],
+          include: ['helpers/**/*.test.ts', 'vm-images/builder/**/*.test.ts', 'electron/**/*.test.ts'],
           testTimeout: 30_000,
         },
       },
