@@ -136,9 +136,13 @@ describe('T-33: the guest clock follows the host', () => {
       return st.clock && st.clock.checkedAt > resumed + 500 ? st : undefined;
     });
     figures.driftAfterSigstopMs = s.clock?.driftMs;
-    const { offsetMs, rttMs } = await guestClockOffsetMs();
-    figures.offsetAfterSigstopMs = offsetMs;
-    expect(Math.abs(offsetMs), `guest clock off by ${offsetMs} ms (round trip ${rttMs} ms)`).toBeLessThanOrEqual(1000);
+    let last = { offsetMs: NaN, rttMs: NaN };
+    await until('the guest clock within 1 s of the host after SIGCONT', 20_000, async () => {
+      last = await guestClockOffsetMs();
+      return Math.abs(last.offsetMs) <= 1000 ? true : undefined;
+    }).catch(() => undefined);
+    figures.offsetAfterSigstopMs = last.offsetMs;
+    expect(Math.abs(last.offsetMs), `guest clock off by ${last.offsetMs} ms (round trip ${last.rttMs} ms)`).toBeLessThanOrEqual(1000);
   });
 
   it('a VM paused for 10 s (its clock stopped, as in host sleep) is set right within seconds', async () => {
@@ -157,8 +161,14 @@ describe('T-33: the guest clock follows the host', () => {
     });
     figures.pausedCorrection = s.clock?.lastCorrection;
     expect(Math.abs(s.clock!.lastCorrection!.movedMs)).toBeGreaterThan(1000);
-    const { offsetMs } = await guestClockOffsetMs();
-    expect(Math.abs(offsetMs)).toBeLessThanOrEqual(1000);
+    // A guest just resumed can still jump once as its kernel catches up; berthd checks again 2 s after a correction.
+    const t0 = Date.now();
+    const settled = await until('the guest clock within 1 s of the host after the pause', 20_000, async () => {
+      const { offsetMs } = await guestClockOffsetMs();
+      return Math.abs(offsetMs) <= 1000 ? offsetMs : undefined;
+    });
+    figures.pausedSettledMs = { offsetMs: settled, afterCorrectionMs: Date.now() - t0 };
+    expect(Math.abs(settled)).toBeLessThanOrEqual(1000);
   });
 
   it('a guest clock set wrong by hand is corrected by the periodic check', async () => {

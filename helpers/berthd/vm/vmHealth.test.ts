@@ -84,6 +84,23 @@ describe('T-33: guest clock', () => {
     }
   });
 
+  it('looks again 2 s after a correction, not at the next periodic check', async () => {
+    const h = harness(-5000);
+    h.health.start(); // the check at start corrects the clock
+    await new Promise((r) => setTimeout(r, 20));
+    h.health.stop(); // ticks are driven by hand below
+    expect(h.agent.calls.filter((c) => c.method === 'time.set')).toHaveLength(1);
+    const tick = (): Promise<void> => (h.health as unknown as { tick: () => Promise<void> }).tick();
+    const clockCalls = (): number => h.agent.calls.filter((c) => c.method === 'time.get').length;
+    const before = clockCalls();
+    h.advance(1000);
+    await tick();
+    expect(clockCalls(), 'not yet 1 s after').toBe(before);
+    h.advance(1000);
+    await tick();
+    expect(clockCalls(), 'again 2 s after the correction (the periodic interval is 30 s)').toBe(before + 1);
+  });
+
   it('an agent that cannot answer marks the clock degraded, and a later answer clears it', async () => {
     const h = harness(0);
     const broken = { call: async () => Promise.reject(new Error('link down')) } as unknown as AgentRpc;

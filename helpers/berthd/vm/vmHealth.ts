@@ -7,6 +7,8 @@ import type { AgentRpc } from '../guest/rpcClient.ts';
 
 /** Guest minus host beyond this is corrected. */
 export const MAX_CLOCK_DRIFT_MS = 1000;
+/** After setting the guest clock, check it again this soon. */
+export const VERIFY_AFTER_CORRECTION_MS = 2000;
 
 export type HealthDeps = {
   openDocker: () => Duplex;
@@ -105,6 +107,9 @@ export class VmHealth {
         // Aim at the host's time when the request lands: half a round trip from now.
         await rpc.call('time.set', { unixNanos: (this.now() + rttMs / 2) * 1e6 }, 5000);
         status.lastCorrection = { at: this.now(), movedMs: -driftMs, why };
+        // A guest just resumed may still jump as its kernel catches up on the time it was frozen:
+        // look again in 2 s rather than at the next periodic check.
+        this.lastClock = this.now() - this.opts.clockEveryMs + VERIFY_AFTER_CORRECTION_MS;
         this.deps.log(`guest clock was ${(Math.abs(driftMs) / 1000).toFixed(2)} s ${driftMs > 0 ? 'ahead' : 'behind'} (${why}); set it from the host`);
       }
       this.clock = status;
