@@ -1,7 +1,9 @@
 // Runs one QEMU process from a VmConfig — spawned, or adopted from a berthd that died — follows its
 // console, powers it down through QMP and forces it off. Every exit path ends the process.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
+import { killOnExit } from '../host/childReaper.ts';
+import { fileEnd } from '../host/fileEnd.ts';
 import { processAlive } from '../host/processLiveness.ts';
 import { ConsoleFollower } from './consoleFollower.ts';
 import { QmpClient } from './qmpClient.ts';
@@ -15,35 +17,6 @@ export type QemuExit = { code: number | null; signal: NodeJS.Signals | null; std
  * to that file rather than a pipe, so QEMU outlives a berthd that is killed (a re-adoptable VM).
  */
 export type QemuIo = { consoleLog: string; qmpSocket?: string; stderrLog?: string };
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const c of live) c.kill('SIGKILL');
-  });
-}
-
-/** The last 8 KiB of a file, or '' when it cannot be read. */
-function tailOf(path: string | undefined): string {
-  if (!path) return '';
-  try {
-    const size = statSync(path).size;
-    const n = Math.min(size, 8192);
-    const buf = Buffer.alloc(n);
-    const fd = openSync(path, 'r');
-    try {
-      readSync(fd, buf, 0, n, size - n);
-    } finally {
-      closeSync(fd);
-    }
-    return buf.toString('utf8');
-  } catch {
-    return '';
-  }
-}
 
 /** How the process is reached: our child, or a pid we adopted and watch. */
 type Handle = { pid: number | undefined; kill: () => void; onExit: (fn: (code: number | null, signal: NodeJS.Signals | null) => void) => void };
@@ -63,7 +36,7 @@ export class QemuProcess {
     pipeStderr?.on('data', (d) => (this.stderr = (this.stderr + String(d)).slice(-8192)));
     this.exited = new Promise((resolve) => {
       handle.onExit((code, signal) => {
-        const stderr = (io.stderrLog ? tailOf(io.stderrLog) : this.stderr).trim();
+        const stderr = (io.stderrLog ? fileEnd(io.stderrLog, 8192) : this.stderr).trim();
         this.exit = { code, signal, stderr };
         this.console.fail(`QEMU exited (${signal ?? `code ${code}`})${stderr ? `: ${stderr}` : ''}`);
         this.console.stop();
@@ -78,21 +51,16 @@ export class QemuProcess {
 
   /** Run QEMU with a ready argv; `io` says where that argv puts the console and QMP. */
   static spawnArgv(argv: string[], io: QemuIo, binary = 'qemu-system-x86_64'): QemuProcess {
-    installExitHook();
     if (existsSync(io.consoleLog)) rmSync(io.consoleLog);
     if (io.qmpSocket && existsSync(io.qmpSocket)) rmSync(io.qmpSocket);
     const errFd = io.stderrLog ? openSync(io.stderrLog, 'w', 0o600) : undefined;
     const child = spawn(binary, argv, { stdio: ['ignore', 'ignore', errFd ?? 'pipe'] });
     if (errFd !== undefined) closeSync(errFd);
-    live.add(child);
+    killOnExit(child);
     const handle: Handle = {
       pid: child.pid,
       kill: () => child.kill('SIGKILL'),
-      onExit: (fn) =>
-        child.on('exit', (code, signal) => {
-          live.delete(child);
-          fn(code, signal);
-        }),
+      onExit: (fn) => child.on('exit', (code, signal) => fn(code, signal)),
     };
     const p = new QemuProcess(io, handle, child.stderr);
     child.on('error', (e) => p.console.fail(`QEMU could not start (${e.message}); install it: apt-get install qemu-system-x86`));

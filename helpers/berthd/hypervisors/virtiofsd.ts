@@ -11,6 +11,8 @@
 // namespace) — virtiofsAvailable says which case this host is.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, lstatSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { killOnExit } from '../host/childReaper.ts';
+import { fileEnd } from '../host/fileEnd.ts';
 
 /** Where distributions put virtiofsd: Debian/Ubuntu (QEMU's C daemon), Fedora/Arch (the Rust one). */
 export const VIRTIOFSD_CANDIDATES = ['/usr/lib/qemu/virtiofsd', '/usr/libexec/virtiofsd', '/usr/lib/virtiofsd'] as const;
@@ -101,29 +103,11 @@ export function virtiofsAvailable(o: { binary?: string; euid?: number; platform?
   return { ok: true, binary, version };
 }
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const c of live) c.kill('SIGKILL');
-  });
-}
-
 function isSocket(p: string): boolean {
   try {
     return lstatSync(p).isSocket();
   } catch {
     return false;
-  }
-}
-
-function tail(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').slice(-4096);
-  } catch {
-    return '';
   }
 }
 
@@ -140,8 +124,7 @@ export class VirtiofsdProcess {
     child.stderr?.on('data', (d) => (this.stderr = (this.stderr + String(d)).slice(-4096)));
     this.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
-        live.delete(child);
-        this.exit = { code, signal, stderr: (options.logFile ? tail(options.logFile) : this.stderr).trim() };
+        this.exit = { code, signal, stderr: (options.logFile ? fileEnd(options.logFile, 4096) : this.stderr).trim() };
         resolve(this.exit);
       });
     });
@@ -157,7 +140,6 @@ export class VirtiofsdProcess {
 
   /** Start virtiofsd and resolve once its socket exists; reject (with its stderr) if it exits or times out first. */
   static async start(o: VirtiofsdOptions): Promise<VirtiofsdProcess> {
-    installExitHook();
     const binary = o.binary ?? findVirtiofsd();
     if (binary === undefined) throw new Error(`no virtiofsd found at ${VIRTIOFSD_CANDIDATES.join(', ')}`);
     if (!existsSync(o.sharedDir)) throw new Error(`the shared folder ${o.sharedDir} does not exist`);
@@ -165,7 +147,7 @@ export class VirtiofsdProcess {
     const errFd = o.logFile ? openSync(o.logFile, 'w', 0o600) : undefined;
     const child = spawn(binary, virtiofsdArgv(o), { stdio: ['ignore', errFd ?? 'ignore', errFd ?? 'pipe'] });
     if (errFd !== undefined) closeSync(errFd);
-    live.add(child);
+    killOnExit(child);
     const p = new VirtiofsdProcess(child, o);
     const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
     const deadline = Date.now() + (o.readyTimeoutMs ?? 10_000);
