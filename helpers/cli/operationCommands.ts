@@ -46,7 +46,8 @@ export function registerOperationCommands(program: Command, paths: BerthPaths, f
     .option('--json', 'print the report as JSON')
     .action(async (opts: { json?: boolean }) => {
       // Run here, not in berthd, so the checks see this shell's DOCKER_HOST and docker config.
-      const s = (await daemonRunning(paths)) ? await call(paths.controlSocket, 'status').catch(() => undefined) : undefined;
+      // No berthd (or one that does not answer) leaves the VM's checks out, never the host's.
+      const s = await call(paths.controlSocket, 'status', {}, 5000).catch(() => undefined);
       const report = await runDoctor(paths, {
         ...(s ? { settings: s.settings, vm: s.vm } : {}),
         ...(s?.clock && s.state === 'running' ? { guestClockDriftSeconds: s.clock.driftMs / 1000 } : {}),

@@ -57,6 +57,11 @@ export function accelOverride(env: NodeJS.ProcessEnv = process.env): AccelSettin
   return accel as AccelSetting;
 }
 
+/** What `status` says of a VM's shares: the transport and why, the guest paths mounted, the problems. */
+function sharesStatus(plan: SharesPlan, choice: { transport: '9p' | 'virtiofs'; why: string }): NonNullable<VmManager['shares']> {
+  return { ...choice, mounted: plan.guestMounts?.map((m) => m.guestPath) ?? [], problems: plan.problems };
+}
+
 class StartAborted extends Error {}
 
 export class StartFailure extends Error {
@@ -194,13 +199,12 @@ export class VmManager extends EventEmitter {
     this.applied = { ...this.settings.get(), cpus: r.cpus, memory: r.memoryMiB * MiB };
     // What the VM mounted is not recorded: the shares of the current settings are the best account of it.
     const plan = planShares(this.applied.shares, { transport: '9p', platform: process.platform, folderKind: statFolderKind, socketDir: this.paths.socketDir });
-    this.shares = { transport: '9p', why: 're-adopted: the shares of the current settings', mounted: plan.guestMounts?.map((m) => m.guestPath) ?? [], problems: plan.problems };
+    this.shares = sharesStatus(plan, { transport: '9p', why: 're-adopted: the shares of the current settings' });
     void qemu.exited.then((exit) => this.onQemuExit(qemu, exit.signal ?? (exit.code === null ? 'exited' : `code ${exit.code}`), exit.stderr));
     const session = await this.abortable(this.connectLink(qemu, 60_000), signal);
     this.phase('waiting for docker', 0.75, signal);
     await this.waitForDocker(session, 120_000, signal);
     await this.serveDocker(signal);
-    writeVmRecord(this.paths.vmRecord, { ...r, ...(this.dockerVersion ? { dockerVersion: this.dockerVersion } : {}) });
     this.becameReady();
   }
 
@@ -302,7 +306,6 @@ export class VmManager extends EventEmitter {
     this.phase('waiting for docker', 0.75, signal);
     await this.waitForDocker(session, 180_000, signal);
     await this.serveDocker(signal);
-    if (record.pid > 0 && this.dockerVersion) writeVmRecord(paths.vmRecord, { ...record, dockerVersion: this.dockerVersion });
     this.becameReady();
   }
 
@@ -322,7 +325,7 @@ export class VmManager extends EventEmitter {
         throw new StartFailure(`virtiofsd could not start for the shares: ${(e as Error).message}`, 'unset BERTH_SHARE_TRANSPORT to share folders over 9p');
       }
     }
-    this.shares = { transport: choice.transport, why: choice.why, mounted: plan.guestMounts?.map((m) => m.guestPath) ?? [], problems: plan.problems };
+    this.shares = sharesStatus(plan, choice);
     this.log(`shares over ${choice.transport}: ${this.shares.mounted.join(', ') || 'none'}`);
     return plan;
   }

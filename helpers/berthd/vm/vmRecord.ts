@@ -14,8 +14,6 @@ export const vmRecordSchema = z.object({
   dataDisk: z.string(),
   cpus: z.number().int(),
   memoryMiB: z.number().int(),
-  /** Set once Docker answered; a VM recorded mid-boot is adopted all the same. */
-  dockerVersion: z.string().optional(),
 });
 export type VmRecord = z.infer<typeof vmRecordSchema>;
 
