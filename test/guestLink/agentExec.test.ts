@@ -1,15 +1,15 @@
 // The TypeScript ExecSession against the real Go berth-agent (`serve -unix`), no VM: processes run on
 // this machine through `exec` streams (output, stdin, a pty with resize, signals, kill on close) and the new RPCs.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecSession, runInGuest } from '../../helpers/berthd/guest/execSession.ts';
-import { LinkSession } from '../../helpers/berthd/guest/linkSession.ts';
+import type { LinkSession } from '../../helpers/berthd/guest/linkSession.ts';
 import { AgentRpc, AgentRpcError } from '../../helpers/berthd/guest/rpcClient.ts';
-import { repoRoot } from '../image/imageVm.ts';
+import { buildAgent, startAgent } from './agentHarness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-exec-'));
 const agentBin = join(dir, 'berth-agent');
@@ -51,20 +51,8 @@ async function waitGone(pid: number): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  execFileSync('go', ['build', '-trimpath', '-o', agentBin, '.'], {
-    cwd: join(repoRoot, 'vm-images', 'agent'),
-    env: { ...process.env, CGO_ENABLED: '0', GOPROXY: 'off', GOFLAGS: '-buildvcs=false', GOCACHE: join(repoRoot, 'vm-images', '.cache', 'go-build') },
-  });
-  agent = spawn(agentBin, ['serve', '-unix', linkSock, '-docker', join(dir, 'no-docker.sock')], { stdio: ['ignore', 'inherit', 'inherit'] });
-  for (let i = 0; i < 100 && !existsSync(linkSock); i++) await new Promise((r) => setTimeout(r, 50));
-  socket = await new Promise<Socket>((resolve, reject) => {
-    const s = connect(linkSock, () => resolve(s));
-    s.once('error', reject);
-  });
-  session = new LinkSession(socket, { pingIntervalMs: 500, livenessTimeoutMs: 3000 });
-  const hello = new Promise((r) => session.once('hello', r));
-  session.start();
-  await hello;
+  buildAgent(agentBin);
+  ({ agent, socket, session } = await startAgent(agentBin, linkSock, join(dir, 'no-docker.sock')));
 }, 120_000);
 
 afterAll(() => {

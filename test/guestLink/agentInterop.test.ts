@@ -1,16 +1,16 @@
 // The TypeScript host session against the real Go berth-agent (`serve -unix`), no VM: the two
 // codecs interoperate on docker (half-close, T-10), tcp:<port>, rpc, and many parallel streams.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LinkSession } from '../../helpers/berthd/guest/linkSession.ts';
+import type { LinkSession } from '../../helpers/berthd/guest/linkSession.ts';
 import type { LinkStream } from '../../helpers/berthd/guest/linkStream.ts';
 import { AgentRpc } from '../../helpers/berthd/guest/rpcClient.ts';
-import { repoRoot } from '../image/imageVm.ts';
+import { buildAgent, startAgent } from './agentHarness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-interop-'));
 const agentBin = join(dir, 'berth-agent');
@@ -40,31 +40,18 @@ function collect(s: LinkStream): Promise<Buffer> {
   });
 }
 
-async function startAgent(): Promise<void> {
-  rmSync(linkSock, { force: true });
-  agent = spawn(agentBin, ['serve', '-unix', linkSock, '-docker', dockerSock], { stdio: ['ignore', 'inherit', 'inherit'] });
-  for (let i = 0; i < 100 && !existsSync(linkSock); i++) await new Promise((r) => setTimeout(r, 50));
-  socket = await new Promise<Socket>((resolve, reject) => {
-    const s = connect(linkSock, () => resolve(s));
-    s.once('error', reject);
-  });
-  session = new LinkSession(socket, { pingIntervalMs: 500, livenessTimeoutMs: 3000 });
-  const hello = new Promise((r) => session.once('hello', r));
-  session.start();
-  await hello;
+async function restartAgent(): Promise<void> {
+  ({ agent, socket, session } = await startAgent(agentBin, linkSock, dockerSock));
 }
 
 beforeAll(async () => {
-  execFileSync('go', ['build', '-trimpath', '-o', agentBin, '.'], {
-    cwd: join(repoRoot, 'vm-images', 'agent'),
-    env: { ...process.env, CGO_ENABLED: '0', GOPROXY: 'off', GOFLAGS: '-buildvcs=false', GOCACHE: join(repoRoot, 'vm-images', '.cache', 'go-build') },
-  });
+  buildAgent(agentBin);
   echoUnix = echoServer();
   await new Promise<void>((r) => echoUnix.listen(dockerSock, r));
   echoTcp = echoServer();
   await new Promise<void>((r) => echoTcp.listen(0, '127.0.0.1', r));
   tcpPort = (echoTcp.address() as { port: number }).port;
-  await startAgent();
+  await restartAgent();
 }, 120_000);
 
 afterAll(() => {
@@ -133,7 +120,7 @@ describe('guest link: TypeScript host ↔ Go agent', () => {
     await heldErr;
     expect(held.destroyed).toBe(true);
     socket.destroy();
-    await startAgent();
+    await restartAgent();
     const s = session.open('docker');
     const got = collect(s);
     s.end('after restart');
