@@ -2,6 +2,25 @@
 // against these schemas, and every error has the same {code, message, hint} shape.
 import { z } from 'zod';
 import { doctorReportSchema, resetPlanSchema, resetRequestSchema, resetResultSchema } from './diagnostics.ts';
+import {
+  containerActionRequestSchema,
+  containerInspectRequestSchema,
+  containerListSchema,
+  containerLogsRequestSchema,
+  containerSummarySchema,
+  dockerActionResultSchema,
+  imageListSchema,
+  imagePullRequestSchema,
+  imageRemoveRequestSchema,
+  imageSummarySchema,
+  inspectResultSchema,
+  logLineSchema,
+  pullProgressSchema,
+  vmStatsSchema,
+  volumeListSchema,
+  volumeRemoveRequestSchema,
+  volumeSummarySchema,
+} from './docker.ts';
 import { portForwardSchema, portsResponseSchema } from './ports.ts';
 import { settingsSchema } from './settings.ts';
 import { statusSchema, vmStateSchema } from './vmState.ts';
@@ -69,11 +88,21 @@ export const diskReclaimResultSchema = z.object({
 });
 export type DiskReclaimResult = z.infer<typeof diskReclaimResultSchema>;
 
+export const logSources = ['berthd', 'console', 'docker', 'agent', 'containerd'] as const;
+export const logTailRequestSchema = z.object({ source: z.enum(logSources), lines: z.number().int().min(1).max(10_000).default(500) }).strict();
+export const logTailResultSchema = z.object({ source: z.enum(logSources), lines: z.array(z.string()), path: z.string() });
+
 /** Events on GET /v1/events (server-sent events; `event:` is the type, `data:` the JSON). */
 export const apiEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('state'), vm: vmStateSchema }),
   z.object({ type: z.literal('log'), source: z.enum(['console', 'berthd']), line: z.string() }),
   z.object({ type: z.literal('ports'), forwards: z.array(portForwardSchema) }),
+  /** The whole list again after any Docker event that changes it (sent while the VM runs, and on subscribe). */
+  z.object({ type: z.literal('containers'), containers: z.array(containerSummarySchema) }),
+  z.object({ type: z.literal('images'), images: z.array(imageSummarySchema) }),
+  z.object({ type: z.literal('volumes'), volumes: z.array(volumeSummarySchema) }),
+  /** The VM's CPU and memory in use, every few seconds while it runs. */
+  z.object({ type: z.literal('stats'), stats: vmStatsSchema }),
 ]);
 export type ApiEvent = z.infer<typeof apiEventSchema>;
 
@@ -93,6 +122,27 @@ export const routes = {
   /** Stop the VM, then delete its disk and Berth's runtime state (never anything outside $BERTH_HOME). */
   reset: { method: 'POST', path: '/v1/reset', body: resetRequestSchema, response: z.object({ plan: resetPlanSchema, result: resetResultSchema, stopped: z.string() }) },
   shutdownDaemon: { method: 'POST', path: '/v1/daemon/shutdown', body: z.object({}).strict(), response: z.object({}) },
+  containers: { method: 'GET', path: '/v1/containers', response: containerListSchema },
+  containerAction: { method: 'POST', path: '/v1/containers/action', body: containerActionRequestSchema, response: dockerActionResultSchema },
+  containerInspect: { method: 'POST', path: '/v1/containers/inspect', body: containerInspectRequestSchema, response: inspectResultSchema },
+  images: { method: 'GET', path: '/v1/images', response: imageListSchema },
+  imageRemove: { method: 'POST', path: '/v1/images/remove', body: imageRemoveRequestSchema, response: dockerActionResultSchema },
+  volumes: { method: 'GET', path: '/v1/volumes', response: volumeListSchema },
+  volumeRemove: { method: 'POST', path: '/v1/volumes/remove', body: volumeRemoveRequestSchema, response: dockerActionResultSchema },
+  /** The tail of one of berthd's logs, for the Troubleshoot screen. */
+  logTail: { method: 'POST', path: '/v1/logs/tail', body: logTailRequestSchema, response: logTailResultSchema },
 } as const;
+export type RouteName = keyof typeof routes;
+
+/**
+ * Streamed calls: POST with a JSON body, answered as server-sent events — `event: item` with one
+ * item (checked against `item`), then `event: end` (data `{}`) or `event: error` (data an ApiError).
+ * Closing the connection cancels the call.
+ */
+export const streams = {
+  containerLogs: { method: 'POST', path: '/v1/containers/logs', body: containerLogsRequestSchema, item: logLineSchema },
+  imagePull: { method: 'POST', path: '/v1/images/pull', body: imagePullRequestSchema, item: pullProgressSchema },
+} as const;
+export type StreamName = keyof typeof streams;
 
 export const MAX_REQUEST_BYTES = 64 * 1024;

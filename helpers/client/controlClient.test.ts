@@ -243,4 +243,28 @@ describe('followEvents', () => {
     await new Promise((r) => setTimeout(r, 50));
     stop();
   });
+
+  it('onEnd: once when the stream ends or never starts, never after stop()', async () => {
+    const ends: (Error | undefined)[] = [];
+    followEvents(join(dir, 'nobody.sock'), () => {}, (e) => ends.push(e));
+    const finishers: (() => void)[] = [];
+    const d = await fakeDaemon((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(frame(a));
+      finishers.push(() => res.end());
+    });
+    const got: ApiEvent[] = [];
+    followEvents(d.path, (e) => got.push(e), (e) => ends.push(e));
+    const stopped = followEvents(d.path, () => {}, () => ends.push(new Error('called after stop')));
+    const deadline = Date.now() + 2000;
+    while ((got.length === 0 || ends.length === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    stopped();
+    for (const f of finishers) f();
+    while (ends.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(got).toEqual([a]);
+    expect(ends).toHaveLength(2);
+    expect(ends[0]).toMatchObject({ code: 'ENOENT' });
+    expect(ends[1]).toBeUndefined();
+  });
 });

@@ -50,9 +50,25 @@ export function call<K extends keyof typeof routes>(socketPath: string, name: K,
   });
 }
 
-/** Follow GET /v1/events; returns a function that stops following. */
-export function followEvents(socketPath: string, onEvent: (e: ApiEvent) => void): () => void {
+/**
+ * Follow GET /v1/events; returns a function that stops following. `onEnd` is called once when the
+ * stream ends by itself (berthd went away, or was never there), never after the returned stop.
+ */
+export function followEvents(socketPath: string, onEvent: (e: ApiEvent) => void, onEnd?: (error?: Error) => void): () => void {
+  let done = false;
+  const finish = (error?: Error): void => {
+    if (done) return;
+    done = true;
+    onEnd?.(error);
+  };
   const req = request({ socketPath, path: '/v1/events', method: 'GET' }, (res) => {
+    if (res.statusCode !== 200) {
+      res.resume();
+      finish(new Error(`berthd answered ${res.statusCode} to /v1/events`));
+      return;
+    }
+    res.on('end', () => finish());
+    res.on('close', () => finish());
     let buf = '';
     res.setEncoding('utf8');
     res.on('data', (d: string) => {
@@ -74,7 +90,10 @@ export function followEvents(socketPath: string, onEvent: (e: ApiEvent) => void)
       }
     });
   });
-  req.on('error', () => {});
+  req.on('error', (e) => finish(e));
   req.end();
-  return () => req.destroy();
+  return () => {
+    done = true;
+    req.destroy();
+  };
 }
