@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { apiErrorSchema } from '../api/controlApi.ts';
 import { ExecSession, type ExecExit } from '../berthd/guest/execSession.ts';
-import { ControlApiError, DaemonUnreachable } from './controlClient.ts';
+import { ControlApiError, DaemonUnreachable } from '../client/controlClient.ts';
 
 /** Open an exec connection through berthd: the raw socket after its 101 answer. */
 export function openExecConnection(socketPath: string): Promise<Duplex> {

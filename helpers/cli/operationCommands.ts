@@ -8,7 +8,7 @@ import { formatSize } from '../api/settings.ts';
 import { runDoctor } from '../berthd/diagnostics/doctorFacts.ts';
 import { describeResetPlan } from '../berthd/vm/factoryReset.ts';
 import type { BerthPaths } from '../berthd/paths.ts';
-import { call } from './controlClient.ts';
+import { call } from '../client/controlClient.ts';
 import { daemonRunning, ensureDaemon } from './daemonLauncher.ts';
 import { tailFile } from './fileTail.ts';
 import { portsTable } from './portsTable.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { formatSize } from '../api/settings.ts';
 import type { BerthPaths } from '../berthd/paths.ts';
-import { call } from './controlClient.ts';
+import { call } from '../client/controlClient.ts';
 import { ensureDaemon } from './daemonLauncher.ts';
 import { buildChange, SettingsArgError, settingAt, settingsLines } from './settingsArgs.ts';
 
