@@ -2,14 +2,17 @@
 // berth.sock and Docker on docker.sock. Started detached by `berth start`, logs to stdout.
 import type { Duplex } from 'node:stream';
 import type { ApiEvent } from '../api/controlApi.ts';
+import { TERMINAL_PATH, TERMINAL_PROTOCOL } from '../api/terminal.ts';
 import type { Status } from '../api/vmState.ts';
 import { ControlServer, HttpError } from './control/controlServer.ts';
+import { dockerHandlers } from './control/dockerHandlers.ts';
 import { maintenanceHandlers } from './control/maintenanceHandlers.ts';
 import { settingsHandlers } from './control/settingsHandlers.ts';
 import { acquireDaemonLock, DaemonRunningError } from './daemonLock.ts';
 import { spliceStreams } from './forward/spliceStreams.ts';
 import { berthPaths, ensureLayout } from './paths.ts';
 import { SettingsService } from './settings/settingsService.ts';
+import { TerminalService } from './terminal/terminalService.ts';
 import { StartFailure, VmManager } from './vm/vmManager.ts';
 
 const paths = berthPaths();
@@ -33,6 +36,7 @@ try {
 
 const settings = new SettingsService(paths.settingsFile, paths.dataDisk, log);
 const manager = new VmManager(paths, settings, log);
+const terminals = new TerminalService({ dockerSocket: paths.dockerSocket, vmRunning: () => manager.state.state === 'running', openGuestStream: (t) => manager.openGuestStream(t), log });
 
 function status(): Status {
   const s = manager.state;
@@ -79,6 +83,7 @@ async function shutdown(reason: string): Promise<void> {
   if (exiting) return;
   exiting = true;
   log(`berthd stopping (${reason})`);
+  await terminals.close();
   await manager.stop(20).catch((e: Error) => log(`stop failed: ${e.message}`));
   await manager.ports.close();
   await control.close();
@@ -101,6 +106,7 @@ function execUpgrade(_query: URLSearchParams, socket: Duplex, head: Buffer): voi
   spliceStreams(socket, stream, log, 'exec');
 }
 
+const docker = dockerHandlers({ paths, manager, publish: (e) => publishers.forEach((p) => p(e)), log });
 const control = new ControlServer(
   paths.controlSocket,
   {
@@ -111,15 +117,19 @@ const control = new ControlServer(
     ...settingsHandlers(settings, manager, restart),
     ...maintenanceHandlers(paths, settings, manager),
     ports: async () => ({ forwards: manager.ports.list() }),
+    ...docker.routes,
     shutdownDaemon: async () => {
       setTimeout(() => void shutdown('asked by a client'), 50);
       return {};
     },
   },
-  (): ApiEvent[] => [{ type: 'state', vm: manager.state }],
+  (): ApiEvent[] => [{ type: 'state', vm: manager.state }, ...docker.initialEvents()],
   { '/v1/exec': execUpgrade },
 );
+control.serveWebSocket(TERMINAL_PATH, TERMINAL_PROTOCOL, (ws, query) => terminals.serve(ws, query));
+control.serveStreams(docker.streams);
 publishers.push((e) => control.publish(e));
+manager.on('state', (vm) => terminals.vmStateChanged(vm));
 manager.on('state', (vm) => control.publish({ type: 'state', vm }));
 manager.ports.on('change', (forwards) => control.publish({ type: 'ports', forwards }));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,5 +1,6 @@
 // Owns: tests of controlServer.ts on a temp unix socket with fake handlers: routing (200/404/405), body
-// validation (400), the 64 KiB limit (413, T-04), handler errors, the 0600 socket, and the SSE event stream.
+// validation (400), the 64 KiB limit (413, T-04), handler errors, the 0600 socket, the SSE event stream, and
+// streamed calls (item/end/error framing, body validation, cancel on disconnect, backpressure, close).
 
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_REQUEST_BYTES, type ApiEvent } from '../../api/controlApi.ts';
 import type { Status } from '../../api/vmState.ts';
-import { ControlServer, HttpError, type ControlHandlers } from './controlServer.ts';
+import { ControlServer, HttpError, type ControlHandlers, type ControlStreamHandlers } from './controlServer.ts';
 
 let dir: string;
 let n = 0;
@@ -52,6 +53,14 @@ function fakeHandlers(calls: Calls, over: Partial<ControlHandlers> = {}): Contro
     resetPlan: record('resetPlan', {}),
     reset: record('reset', {}),
     shutdownDaemon: record('shutdownDaemon', {}),
+    containers: record('containers', { containers: [] }),
+    containerAction: record('containerAction', { message: 'done' }),
+    containerInspect: record('containerInspect', { inspect: {} }),
+    images: record('images', { images: [] }),
+    imageRemove: record('imageRemove', { message: 'done' }),
+    volumes: record('volumes', { volumes: [] }),
+    volumeRemove: record('volumeRemove', { message: 'done' }),
+    logTail: record('logTail', { source: 'berthd', lines: [], path: '/x' }),
     ...over,
   };
 }
@@ -377,5 +386,197 @@ describe('ControlServer events', () => {
     await server.close();
     await ended;
     expect(subscriberCount(server)).toBe(0);
+  });
+});
+
+/** The answer of a streamed call, read to its end. */
+function streamCall(socketPath: string, path: string, body: string): { reply: Promise<Reply>; cancel: () => void; firstBytes: Promise<void> } {
+  let req: ReturnType<typeof request> | undefined;
+  let gotBytes: () => void = () => undefined;
+  const firstBytes = new Promise<void>((r) => (gotBytes = r));
+  const reply = new Promise<Reply>((resolve, reject) => {
+    req = request({ socketPath, method: 'POST', path, headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        text += d;
+        gotBytes();
+      });
+      res.on('end', () => {
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  return { reply, cancel: () => req?.destroy(), firstBytes };
+}
+
+const streamingCount = (s: ControlServer): number => (s as unknown as { streaming: Set<unknown> }).streaming.size;
+
+describe('ControlServer streamed calls', () => {
+  async function serveStreams(handlers: Partial<ControlStreamHandlers>): Promise<ControlServer> {
+    const { server } = await serve();
+    const never = (): Promise<void> => Promise.reject(new Error('not in this test'));
+    server.serveStreams({ containerLogs: never, imagePull: never, ...handlers });
+    return server;
+  }
+
+  it('answers SSE: one `item` frame per item, then `end` with {}', async () => {
+    const bodies: unknown[] = [];
+    const server = await serveStreams({
+      containerLogs: async (body, ctx) => {
+        bodies.push(body);
+        ctx.emit({ stream: 'stdout', line: 'one' });
+        ctx.emit({ stream: 'stderr', line: 'two: {"json": "inside"}' });
+      },
+    });
+    const r = await streamCall(server.path, '/v1/containers/logs', '{"id":"web"}').reply;
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('text/event-stream');
+    expect(r.headers['cache-control']).toBe('no-store');
+    expect(r.text).toBe(
+      ': containerLogs\n\n' +
+        'event: item\ndata: {"stream":"stdout","line":"one"}\n\n' +
+        'event: item\ndata: {"stream":"stderr","line":"two: {\\"json\\": \\"inside\\"}"}\n\n' +
+        'event: end\ndata: {}\n\n',
+    );
+    // The body reached the handler validated, with the schema's defaults.
+    expect(bodies).toEqual([{ id: 'web', follow: true, tail: 500, timestamps: false }]);
+    expect(streamingCount(server)).toBe(0);
+  });
+
+  it('a handler failing with HttpError ends with `error` carrying its {code, message, hint}', async () => {
+    const err = { code: 'pull-failed', message: 'pulling busybox:latest failed: no such host', hint: 'check the network and the proxy settings' };
+    const server = await serveStreams({
+      imagePull: async (_body, ctx) => {
+        ctx.emit({ status: 'Pulling from library/busybox' });
+        throw new HttpError(502, err);
+      },
+    });
+    const r = await streamCall(server.path, '/v1/images/pull', '{"ref":"busybox:latest"}').reply;
+    expect(r.status).toBe(200);
+    expect(r.text).toBe(`: imagePull\n\nevent: item\ndata: {"status":"Pulling from library/busybox"}\n\nevent: error\ndata: ${JSON.stringify(err)}\n\n`);
+  });
+
+  it('a plain Error from the handler ends with an internal `error`', async () => {
+    const server = await serveStreams({
+      imagePull: async () => {
+        throw new Error('dockerode exploded');
+      },
+    });
+    const r = await streamCall(server.path, '/v1/images/pull', '{"ref":"busybox"}').reply;
+    expect(r.text).toContain(`event: error\ndata: ${JSON.stringify({ code: 'internal', message: 'dockerode exploded', hint: 'see berthd.log in $BERTH_HOME/logs' })}\n\n`);
+    expect(r.text).not.toContain('event: end');
+  });
+
+  it('a body that breaks the schema is a 400 JSON answer, and the handler is not called', async () => {
+    let called = 0;
+    const server = await serveStreams({
+      imagePull: async () => {
+        called++;
+      },
+      containerLogs: async () => {
+        called++;
+      },
+    });
+    for (const [path, body] of [
+      ['/v1/images/pull', '{"ref":"../../etc/passwd"}'],
+      ['/v1/images/pull', '{}'],
+      ['/v1/containers/logs', '{"id":"web","tail":-1}'],
+      ['/v1/containers/logs', '{"id":"web","extra":1}'],
+    ] as const) {
+      const r = await streamCall(server.path, path, body).reply;
+      expect(r.status, body).toBe(400);
+      expect(r.headers['content-type']).toBe('application/json');
+      expect((r.json as { code: string }).code).toBe('invalid-request');
+    }
+    const bad = await streamCall(server.path, '/v1/images/pull', '{nope').reply;
+    expect(bad.status).toBe(400);
+    expect((bad.json as { code: string }).code).toBe('bad-json');
+    expect(called).toBe(0);
+  });
+
+  it('GET on a stream path is 405; a server without stream handlers answers 404', async () => {
+    const server = await serveStreams({});
+    const g = await ask(server.path, 'GET', '/v1/images/pull');
+    expect(g.status).toBe(405);
+    expect(g.json).toEqual({ code: 'method-not-allowed', message: '/v1/images/pull takes POST', hint: 'use POST' });
+    const { server: bare } = await serve();
+    const r = await ask(bare.path, 'POST', '/v1/images/pull', '{"ref":"busybox"}');
+    expect(r.status).toBe(404);
+    expect((r.json as { message: string }).message).toBe('this berthd does not serve the imagePull stream');
+  });
+
+  it('the client disconnecting aborts the handler signal, and the stream is forgotten', async () => {
+    let aborted = false;
+    let started: () => void = () => undefined;
+    const running = new Promise<void>((r) => (started = r));
+    const server = await serveStreams({
+      containerLogs: (_body, ctx) =>
+        new Promise<void>((resolve) => {
+          ctx.emit({ stream: 'stdout', line: 'first' });
+          started();
+          ctx.signal.addEventListener('abort', () => {
+            aborted = true;
+            // Emitting after the cancel is harmless: nothing is written, emit says so.
+            expect(ctx.emit({ stream: 'stdout', line: 'late' })).toBe(false);
+            resolve();
+          });
+        }),
+    });
+    const call = streamCall(server.path, '/v1/containers/logs', '{"id":"web","follow":true}');
+    call.reply.catch(() => undefined);
+    await running;
+    await call.firstBytes;
+    expect(streamingCount(server)).toBe(1);
+    call.cancel();
+    await until(() => aborted, 'the handler to see the abort');
+    await until(() => streamingCount(server) === 0, 'the stream to be forgotten');
+  });
+
+  it('emit says when the client is behind, and drained() resolves once it caught up', async () => {
+    const chunk = 'x'.repeat(256 * 1024);
+    let refused = 0;
+    let sent = 0;
+    const server = await serveStreams({
+      containerLogs: async (_body, ctx) => {
+        while (sent < 200) {
+          sent++;
+          if (!ctx.emit({ stream: 'stdout', line: chunk })) {
+            refused++;
+            await ctx.drained();
+          }
+        }
+      },
+    });
+    const r = await streamCall(server.path, '/v1/containers/logs', '{"id":"web"}').reply;
+    expect(refused).toBeGreaterThan(0);
+    expect(r.text.split('event: item\n').length - 1).toBe(200);
+    expect(r.text.endsWith('event: end\ndata: {}\n\n')).toBe(true);
+  });
+
+  it('close() ends open streams with a berthd-stopping error and aborts their handlers', async () => {
+    let signal: AbortSignal | undefined;
+    const server = await serveStreams({
+      containerLogs: (_body, ctx) => {
+        signal = ctx.signal;
+        ctx.emit({ stream: 'stdout', line: 'first' });
+        return new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+      },
+    });
+    const call = streamCall(server.path, '/v1/containers/logs', '{"id":"web"}');
+    await call.firstBytes;
+    await until(() => signal !== undefined, 'the handler to run');
+    await server.close();
+    const r = await call.reply;
+    expect(signal?.aborted).toBe(true);
+    expect(r.text).toContain('event: error\ndata: {"code":"berthd-stopping"');
   });
 });

@@ -113,10 +113,12 @@ func (srv *Server) call(line []byte) (resp rpcResponse, after func()) {
 		result, err = srv.diskTrim()
 	case "vm.info":
 		result, err = srv.vmInfo()
+	case "vm.stats":
+		result, err = srv.vmStats()
 	case "shutdown":
 		result, after = struct{}{}, srv.shutdown
 	default:
-		err = failure("unknown-method", "unknown method %q; this agent has agent.version, ping, time.get, time.set, disk.trim, vm.info and shutdown", truncate(req.Method, 100))
+		err = failure("unknown-method", "unknown method %q; this agent has agent.version, ping, time.get, time.set, disk.trim, vm.info, vm.stats and shutdown", truncate(req.Method, 100))
 	}
 	if err != nil {
 		var f *rpcFailure
@@ -217,6 +219,29 @@ func (srv *Server) vmInfo() (any, error) {
 		info.DataDisk = &du
 	}
 	return info, nil
+}
+
+// vmStats samples what the guest uses: cumulative CPU jiffies (the host takes the share from two
+// samples), memory, and the data disk when TrimPath can be measured.
+func (srv *Server) vmStats() (any, error) {
+	cpu, err := readCPUJiffies(srv.procDir())
+	if err != nil {
+		return nil, err
+	}
+	mem, err := readMemStats(srv.procDir())
+	if err != nil {
+		return nil, err
+	}
+	stats := struct {
+		CPU      cpuJiffies `json:"cpu"`
+		CPUs     int        `json:"cpus"`
+		Memory   memStats   `json:"memory"`
+		DataDisk *diskStats `json:"dataDisk,omitempty"`
+	}{CPU: cpu, CPUs: onlineCPUs(srv.procDir()), Memory: mem}
+	if du, err := statDiskStats(srv.trimPath()); err == nil {
+		stats.DataDisk = &du
+	}
+	return stats, nil
 }
 
 func (srv *Server) shutdown() {

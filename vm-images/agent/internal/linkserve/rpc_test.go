@@ -210,3 +210,117 @@ func TestRPCDiskTrim(t *testing.T) {
 	}
 	t.Logf("disk.trim here: %s", msg)
 }
+
+// fakeProcWithStats is fakeProcWithSystem plus a /proc/stat and a meminfo with MemAvailable.
+func fakeProcWithStats(t *testing.T, stat string) string {
+	dir := fakeProcWithSystem(t)
+	os.WriteFile(filepath.Join(dir, "stat"), []byte(stat), 0o644)
+	os.WriteFile(filepath.Join(dir, "meminfo"), []byte("MemTotal:        2097152 kB\nMemFree:          100000 kB\nMemAvailable:    1048576 kB\n"), 0o644)
+	return dir
+}
+
+const procStat = "cpu  100 20 30 800 50 5 6 7 40 2\ncpu0 50 10 15 400 25 2 3 3 20 1\ncpu1 50 10 15 400 25 3 3 4 20 1\nintr 12345\nctxt 999\n"
+
+func TestRPCVMStats(t *testing.T) {
+	trimDir := t.TempDir()
+	proc := fakeProcWithStats(t, procStat)
+	srv := &Server{Version: "t", ProcDir: proc, TrimPath: trimDir}
+	host := serveAndConnect(t, srv)
+	st := open(t, host, "rpc")
+	c := &rpcClient{t: t, w: st, rd: bufio.NewReader(st)}
+
+	vs := c.call(`{"id":1,"method":"vm.stats","params":{}}`)
+	res, _ := vs["result"].(map[string]any)
+	cpu, _ := res["cpu"].(map[string]any)
+	mem, _ := res["memory"].(map[string]any)
+	disk, _ := res["dataDisk"].(map[string]any)
+	// total = user+nice+system+idle+iowait+irq+softirq+steal (guest is inside user); busy = total - idle - iowait.
+	if cpu["totalJiffies"] != 1018.0 || cpu["busyJiffies"] != 168.0 || res["cpus"] != 3.0 {
+		t.Fatalf("vm.stats cpu: %v; want total 1018, busy 168, 3 CPUs", vs)
+	}
+	if mem["totalBytes"] != float64(2<<30) || mem["availableBytes"] != float64(1<<30) {
+		t.Fatalf("vm.stats memory: %v; want 2 GiB total, 1 GiB available", vs)
+	}
+	total, _ := disk["totalBytes"].(float64)
+	used, _ := disk["usedBytes"].(float64)
+	free, _ := disk["freeBytes"].(float64)
+	if total <= 0 || used <= 0 || used+free > total {
+		t.Fatalf("vm.stats dataDisk: %v; want the statfs of %s", disk, trimDir)
+	}
+
+	// The counters only grow: a second sample after more work gives the difference the host divides.
+	os.WriteFile(filepath.Join(proc, "stat"), []byte("cpu  150 20 40 850 50 5 6 7 40 2\n"), 0o644)
+	vs = c.call(`{"id":2,"method":"vm.stats","params":{}}`)
+	cpu, _ = vs["result"].(map[string]any)["cpu"].(map[string]any)
+	if cpu["totalJiffies"] != 1128.0 || cpu["busyJiffies"] != 228.0 {
+		t.Fatalf("vm.stats second sample: %v; want total 1128, busy 228", vs)
+	}
+
+	srv.TrimPath = filepath.Join(trimDir, "missing")
+	vs = c.call(`{"id":3,"method":"vm.stats","params":{}}`)
+	if _, ok := vs["result"].(map[string]any)["dataDisk"]; ok {
+		t.Fatalf("vm.stats with a missing data disk path: %v; want no dataDisk", vs)
+	}
+}
+
+func TestRPCVMStatsOnAnOldKernelCPULine(t *testing.T) {
+	// Before Linux 2.6.11 the cpu line has only user nice system idle.
+	host := serveAndConnect(t, &Server{Version: "t", ProcDir: fakeProcWithStats(t, "cpu 10 0 5 85\n")})
+	st := open(t, host, "rpc")
+	c := &rpcClient{t: t, w: st, rd: bufio.NewReader(st)}
+	cpu, _ := c.call(`{"id":1,"method":"vm.stats","params":{}}`)["result"].(map[string]any)["cpu"].(map[string]any)
+	if cpu["totalJiffies"] != 100.0 || cpu["busyJiffies"] != 15.0 {
+		t.Fatalf("vm.stats of a 4-counter cpu line: %v; want total 100, busy 15", cpu)
+	}
+}
+
+func TestRPCVMStatsErrors(t *testing.T) {
+	for name, tc := range map[string]struct {
+		stat, meminfo, want string
+	}{
+		"no /proc/stat":     {"", "MemTotal: 1 kB\nMemAvailable: 1 kB\n", "reading the CPU counters"},
+		"no cpu line":       {"intr 1\n", "MemTotal: 1 kB\nMemAvailable: 1 kB\n", "has no cpu line"},
+		"short cpu line":    {"cpu 1 2 3\n", "MemTotal: 1 kB\nMemAvailable: 1 kB\n", "want at least 4"},
+		"junk counter":      {"cpu 1 x 3 4\n", "MemTotal: 1 kB\nMemAvailable: 1 kB\n", `cpu counter "x" is not a number`},
+		"no MemAvailable":   {procStat, "MemTotal: 1 kB\nMemFree: 1 kB\n", "has no MemAvailable line"},
+		"junk MemAvailable": {procStat, "MemTotal: 1 kB\nMemAvailable: lots kB\n", `MemAvailable "lots" is not a number`},
+		"no meminfo":        {procStat, "", "reading the memory figures"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			proc := fakeProcWithStats(t, tc.stat)
+			if tc.stat == "" {
+				os.Remove(filepath.Join(proc, "stat"))
+			}
+			if tc.meminfo == "" {
+				os.Remove(filepath.Join(proc, "meminfo"))
+			} else {
+				os.WriteFile(filepath.Join(proc, "meminfo"), []byte(tc.meminfo), 0o644)
+			}
+			host := serveAndConnect(t, &Server{Version: "t", ProcDir: proc})
+			st := open(t, host, "rpc")
+			c := &rpcClient{t: t, w: st, rd: bufio.NewReader(st)}
+			e := c.call(`{"id":1,"method":"vm.stats","params":{}}`)
+			errObj, _ := e["error"].(map[string]any)
+			if msg, _ := errObj["message"].(string); errObj["code"] != "failed" || !strings.Contains(msg, tc.want) {
+				t.Fatalf("vm.stats: %v; want a failed error containing %q", e, tc.want)
+			}
+		})
+	}
+}
+
+func TestRPCVMStatsOfThisMachine(t *testing.T) {
+	// The real /proc of the test host: plausible figures, and the counters never go back.
+	host := serveAndConnect(t, &Server{Version: "t", TrimPath: t.TempDir()})
+	st := open(t, host, "rpc")
+	c := &rpcClient{t: t, w: st, rd: bufio.NewReader(st)}
+	a, _ := c.call(`{"id":1,"method":"vm.stats","params":{}}`)["result"].(map[string]any)
+	b, _ := c.call(`{"id":2,"method":"vm.stats","params":{}}`)["result"].(map[string]any)
+	ca, cb := a["cpu"].(map[string]any), b["cpu"].(map[string]any)
+	if ca["busyJiffies"].(float64) > ca["totalJiffies"].(float64) || cb["totalJiffies"].(float64) < ca["totalJiffies"].(float64) {
+		t.Fatalf("vm.stats cpu here: %v then %v", ca, cb)
+	}
+	m := b["memory"].(map[string]any)
+	if m["availableBytes"].(float64) <= 0 || m["availableBytes"].(float64) > m["totalBytes"].(float64) {
+		t.Fatalf("vm.stats memory here: %v", m)
+	}
+}
