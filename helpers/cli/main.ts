@@ -1,10 +1,12 @@
 // `berth`: the command line, a thin client of berthd's control API — start, stop, restart, status,
-// quit, settings, shell, logs, doctor, reset, disk. Errors say what happened and what to do; exit 0/1/2.
+// quit, settings, shell, logs, doctor, reset, disk, dashboard. Errors say what happened and what to do; exit 0/1/2.
 import { Command, InvalidArgumentError } from 'commander';
 import type { Status } from '../api/vmState.ts';
 import { berthPaths } from '../berthd/paths.ts';
-import { call, ControlApiError, DaemonUnreachable, followEvents } from './controlClient.ts';
+import { call, ControlApiError, DaemonUnreachable, followEvents } from '../client/controlClient.ts';
 import { daemonRunning, ensureDaemon } from './daemonLauncher.ts';
+import { registerDashboardCommand } from './dashboardCommand.ts';
+import { registerDockerSocketCommand } from './dockerSocketCommand.ts';
 import { registerOperationCommands } from './operationCommands.ts';
 import { registerSettingsCommands } from './settingsCommands.ts';
 import { progressLine, readyLines } from './startProgress.ts';
@@ -126,5 +128,7 @@ program
 
 registerSettingsCommands(program, paths, fail);
 registerOperationCommands(program, paths, fail);
+registerDashboardCommand(program, paths, fail);
+registerDockerSocketCommand(program, paths);
 
 await program.parseAsync(process.argv);
