@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tsbuild/', 'vm-images/out/', 'vm-images/.cache/', 'vm-images/agent/'] },
+  { ignores: ['node_modules/', '.tsbuild/', 'renderer/dist/', 'vm-images/out/', 'vm-images/.cache/', 'vm-images/agent/', 'dist/', 'release/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

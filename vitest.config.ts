@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['helpers/**/*.test.ts', 'vm-images/builder/**/*.test.ts', 'electron/**/*.test.ts'],
+          include: ['helpers/**/*.test.ts', 'vm-images/builder/**/*.test.ts', 'electron/**/*.test.ts', 'build/**/*.test.ts', 'renderer/**/*.test.ts', 'renderer/**/*.test.tsx'],
           testTimeout: 30_000,
         },
       },
