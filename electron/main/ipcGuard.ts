@@ -62,13 +62,13 @@ export function errorResult(err: unknown): { ok: false; error: ApiError } {
   return { ok: false, error: { code: 'internal', message, hint: 'See Troubleshoot → logs for details.' } };
 }
 
-export type GuardedHandler<S extends z.ZodType, R> = (value: z.output<S>, event: GuardedEvent) => R | Promise<R>;
+export type GuardedHandler<S extends z.ZodType, R, E extends GuardedEvent = GuardedEvent> = (value: z.output<S>, event: E) => R | Promise<R>;
 
 /** The listener to give ipcMain.handle: it never throws, so the renderer always gets an IpcResult. */
-export function guarded<S extends z.ZodType, R>(
+export function guarded<S extends z.ZodType, R, E extends GuardedEvent = GuardedEvent>(
   schema: S,
-  handler: GuardedHandler<S, R>,
-): (event: GuardedEvent, ...args: unknown[]) => Promise<IpcResult<R>> {
+  handler: GuardedHandler<S, R, E>,
+): (event: E, ...args: unknown[]) => Promise<IpcResult<R>> {
   return async (event, ...args) => {
     const refused = checkSender(event);
     if (refused) return { ok: false, error: refused };
@@ -83,11 +83,18 @@ export function guarded<S extends z.ZodType, R>(
 }
 
 /** Registers a guarded handler (thin; type-checked against Electron's IpcMain). */
-export function handleGuarded<S extends z.ZodType, R>(
-  ipcMain: Pick<IpcMain, 'handle'>,
+export function handleGuarded<S extends z.ZodType, R, E extends GuardedEvent = GuardedEvent>(
+  ipcMain: GuardedIpc<E>,
   channel: string,
   schema: S,
-  handler: GuardedHandler<S, R>,
+  handler: GuardedHandler<S, R, E>,
 ): void {
   ipcMain.handle(channel, guarded(schema, handler));
 }
+
+/** Where guarded listeners are registered: Electron's ipcMain, or a fake of it in tests. */
+export interface GuardedIpc<E extends GuardedEvent = GuardedEvent> {
+  handle(channel: string, listener: (event: E, ...args: unknown[]) => Promise<unknown>): void;
+}
+/** Compile-time proof that Electron's ipcMain takes guarded listeners for its own events. */
+export type ElectronIpcIsGuarded = AssertAssignable<Pick<IpcMain, 'handle'>, GuardedIpc<IpcMainInvokeEvent>>;

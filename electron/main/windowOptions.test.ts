@@ -47,7 +47,13 @@ describe('contentSecurityPolicy', () => {
 
   it('scripts from the app only, never inline or eval', () => {
     expect(directives.get('script-src')).toEqual(["'self'"]);
-    expect(csp).not.toMatch(/unsafe-eval|unsafe-inline|wasm-unsafe-eval|\*/);
+    expect(csp).not.toMatch(/unsafe-eval|wasm-unsafe-eval|\*/);
+  });
+
+  it("inline styles only (xterm.js's <style> elements), never inline script", () => {
+    expect(directives.get('style-src')).toEqual(["'self'", "'unsafe-inline'"]);
+    const inline = csp.split('; ').filter((d) => d.includes("'unsafe-inline'"));
+    expect(inline).toEqual(["style-src 'self' 'unsafe-inline'"]);
   });
 
   it('connects only to the app protocol', () => {

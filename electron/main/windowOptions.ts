@@ -43,15 +43,16 @@ export function windowOptions(input: WindowOptionsInput): BrowserWindowConstruct
 }
 
 /**
- * The Content-Security-Policy the app protocol handler sends with every page: scripts and styles
- * from the app only (no inline script, no eval), network only to the app's own origin, no plugins,
- * frames, forms or <base>.
+ * The Content-Security-Policy the app protocol handler sends with every page: scripts from the app
+ * only (no inline script, no eval), network only to the app's own origin, no plugins, frames, forms
+ * or <base>. style-src allows 'unsafe-inline' because xterm.js (6.x) inserts <style> elements for its
+ * theme and cell sizes and takes no nonce (xtermjs/xterm.js#4445); inline CSS cannot run script.
  */
 export function contentSecurityPolicy(origin: string = APP_ORIGIN): string {
   const directives: [string, ...string[]][] = [
     ['default-src', "'none'"],
     ['script-src', "'self'"],
-    ['style-src', "'self'"],
+    ['style-src', "'self'", "'unsafe-inline'"],
     ['img-src', "'self'", 'data:'],
     ['font-src', "'self'"],
     ['connect-src', origin],
