@@ -151,6 +151,36 @@ describe('the dashboard in Chromium against a real Berth', () => {
     shots.push(await screenshot(page, '11-dashboard-after-apply'));
   });
 
+  it('is usable from the keyboard, reflows at 200% zoom and has a dark theme', async () => {
+    await go('Dashboard');
+    type Doc = { activeElement: { textContent: string | null } | null; documentElement: { scrollWidth: number } };
+    let reached = false;
+    for (let i = 0; i < 20 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = /^Containers/.test((await page.evaluate(() => (globalThis as unknown as { document: Doc }).document.activeElement?.textContent ?? '')).trim());
+    }
+    expect(reached).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => (globalThis as unknown as { location: { hash: string } }).location.hash === '#/containers');
+    // 200% zoom on a 1280 px window leaves 640 CSS pixels: the layout must reflow, not scroll sideways.
+    await page.setViewportSize({ width: 640, height: 800 });
+    await go('Dashboard');
+    const overflow = await page.evaluate(() => (globalThis as unknown as { document: Doc; innerWidth: number }).document.documentElement.scrollWidth - (globalThis as unknown as { innerWidth: number }).innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    shots.push(await screenshot(page, '12-dashboard-200pct-zoom'));
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    type Win = { getComputedStyle: (e: unknown) => { backgroundColor: string }; document: { body: unknown } };
+    const background = await page.evaluate(() => {
+      const w = globalThis as unknown as Win;
+      return w.getComputedStyle(w.document.body).backgroundColor;
+    });
+    const [r, g, bl] = (background.match(/\d+/g) ?? ['255', '255', '255']).map(Number);
+    expect((r! + g! + bl!) / 3).toBeLessThan(80);
+    shots.push(await screenshot(page, '13-dashboard-dark'));
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
   it('ran without script errors or CSP violations in the page', async () => {
     expect(await vmState()).toBe('running');
     expect(consoleErrors.filter((e) => /Content Security Policy|Refused to|Uncaught/i.test(e))).toEqual([]);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../api/controlApi.ts';
-import { DockerEventsWatcher, kindsForEvent, type ResourceKind } from './dockerEventsWatcher.ts';
+import { DockerEventsWatcher, isContainerStopping, kindsForEvent, type ResourceKind } from './dockerEventsWatcher.ts';
 import { FakeDockerServer } from './fakeDockerServer.ts';
 
 const recordedEvents = readFileSync(new URL('./fixtures/events.jsonl', import.meta.url), 'utf8')
@@ -49,7 +49,7 @@ describe('DockerEventsWatcher (fake Docker server)', () => {
   let published: ApiEvent[];
   let logs: string[];
   let watcher: DockerEventsWatcher;
-  let containers: { id: string }[];
+  let containers: { id: string; state?: string }[];
   let lists: Record<ResourceKind, number>;
 
   beforeEach(async () => {
@@ -71,7 +71,7 @@ describe('DockerEventsWatcher (fake Docker server)', () => {
         publish: (e) => published.push(e),
         log: (m) => logs.push(m),
       },
-      { debounceMs: 40, minBackoffMs: 20, maxBackoffMs: 200, relistMs: 60_000 },
+      { debounceMs: 40, minBackoffMs: 20, maxBackoffMs: 200, relistMs: 60_000, settleMs: [150, 400] },
     );
   });
   afterEach(async () => {
@@ -114,6 +114,25 @@ describe('DockerEventsWatcher (fake Docker server)', () => {
     fake.sendEvent({ Type: 'container', Action: 'exec_create: sh' });
     await sleep(100);
     expect(lists.containers).toBe(after);
+  });
+
+  it('lists containers again after a die, because Docker marks the container stopped only after the event', async () => {
+    watcher.start();
+    await until(() => published.length === 3, 'the first lists');
+    const running = [{ id: 'a', state: 'running' }];
+    containers = running;
+    fake.sendEvent({ Type: 'container', Action: 'start', Actor: { ID: 'a' } });
+    await until(() => ofType('containers').length === 2, 'the running container');
+    // At `die` Docker still lists the container as running (it cleans up first); it flips a moment later.
+    fake.sendEvent({ Type: 'container', Action: 'die', Actor: { ID: 'a' } });
+    await sleep(80);
+    containers = [{ id: 'a', state: 'exited' }];
+    await until(() => ofType('containers').length === 3, 'the list after the container settled');
+    expect(ofType('containers')[2]).toEqual({ type: 'containers', containers: [{ id: 'a', state: 'exited' }] });
+    // Other events do not schedule settle re-lists.
+    expect(isContainerStopping({ Type: 'container', Action: 'start' })).toBe(false);
+    expect(isContainerStopping({ Type: 'container', Action: 'die' })).toBe(true);
+    expect(isContainerStopping({ Type: 'image', Action: 'delete' })).toBe(false);
   });
 
   it('reconnects when the event stream breaks, re-lists what it may have missed, and follows again', async () => {

@@ -19,8 +19,27 @@ export type EventsWatcherDeps = {
   publish: (e: ApiEvent) => void;
   log: (m: string) => void;
 };
-export type EventsWatcherOptions = { debounceMs: number; minBackoffMs: number; maxBackoffMs: number; relistMs: number };
-export const defaultEventsWatcherOptions: EventsWatcherOptions = { debounceMs: 150, minBackoffMs: 250, maxBackoffMs: 5000, relistMs: 60_000 };
+export type EventsWatcherOptions = {
+  debounceMs: number;
+  minBackoffMs: number;
+  maxBackoffMs: number;
+  relistMs: number;
+  /**
+   * Extra container re-lists after a container stops: Docker sends `die` before it has cleaned the
+   * container up and marked it stopped (unmounts and iptables can take seconds under TCG), and no
+   * event follows, so a list taken at `die` can still say "running".
+   */
+  settleMs: number[];
+};
+export const defaultEventsWatcherOptions: EventsWatcherOptions = { debounceMs: 150, minBackoffMs: 250, maxBackoffMs: 5000, relistMs: 60_000, settleMs: [1000, 3000, 10_000] };
+
+/** Container actions after which Docker marks the container stopped only a little later. */
+const STOPPING_CONTAINER_ACTIONS = new Set(['die', 'kill', 'stop', 'oom']);
+
+/** Whether an event announces a container stopping (so its list should be taken again once it settled). */
+export function isContainerStopping(ev: { Type?: string; Action?: string; status?: string }): boolean {
+  return ev.Type === 'container' && STOPPING_CONTAINER_ACTIONS.has((ev.Action ?? ev.status ?? '').split(':')[0]!.trim());
+}
 
 /** Container actions that change nothing a list shows (exec sessions, attach, resize, copying files). */
 const QUIET_CONTAINER_ACTIONS = new Set(['exec_create', 'exec_start', 'exec_die', 'exec_detach', 'attach', 'detach', 'resize', 'top', 'archive-path', 'extract-to-dir', 'export', 'copy']);
@@ -65,6 +84,7 @@ export class DockerEventsWatcher {
   private readonly listAgain = new Set<ResourceKind>();
   private readonly latest = new Map<ResourceKind, { event: ApiEvent; json: string }>();
   private readonly failing = new Set<string>();
+  private readonly settling = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly deps: EventsWatcherDeps,
@@ -96,6 +116,8 @@ export class DockerEventsWatcher {
     this.generation++;
     for (const t of [this.debounce, this.reconnect, this.periodic]) if (t) clearTimeout(t);
     this.debounce = this.reconnect = this.periodic = undefined;
+    for (const t of this.settling) clearTimeout(t);
+    this.settling.clear();
     this.pending.clear();
     this.listAgain.clear();
     this.latest.clear();
@@ -165,6 +187,18 @@ export class DockerEventsWatcher {
     this.deps.publish(event);
   }
 
+  /** Take the container list again at each settle delay (published only if it changed). */
+  private settleContainers(): void {
+    for (const ms of this.opts.settleMs) {
+      const t = setTimeout(() => {
+        this.settling.delete(t);
+        this.relistSoon(['containers']);
+      }, ms);
+      t.unref();
+      this.settling.add(t);
+    }
+  }
+
   private once(key: string, message: string): void {
     if (this.failing.has(key)) return;
     this.failing.add(key);
@@ -189,7 +223,11 @@ export class DockerEventsWatcher {
     this.events = stream;
     // Events may have been missed before the stream was up (or while it was down): list everything.
     this.relistSoon(RESOURCE_KINDS);
-    const feed = jsonLines((o) => this.relistSoon(kindsForEvent(o as { Type?: string; Action?: string; status?: string })));
+    const feed = jsonLines((o) => {
+      const ev = o as { Type?: string; Action?: string; status?: string };
+      this.relistSoon(kindsForEvent(ev));
+      if (isContainerStopping(ev)) this.settleContainers();
+    });
     stream.on('data', feed);
     let ended = false;
     const onEnd = (why: string): void => {
