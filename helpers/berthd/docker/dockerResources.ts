@@ -1,6 +1,7 @@
 // Owns: berthd's dockerode client on its own forwarded Docker socket — listing containers, images and
 // volumes in the API's shapes, the container/image/volume actions answered in plain words, inspect.
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { dockerOnSocket } from './dockerOnSocket.ts';
 import type { ContainerSummary, ImageSummary, VolumeSummary } from '../../api/docker.ts';
 import { dockerHttpError, isNotModified, type DockerDoing } from './dockerErrors.ts';
 import { mapContainers, mapImages, mapVolumes, type DockerDiskUsage } from './dockerMapping.ts';
@@ -18,7 +19,7 @@ export class DockerResources {
   readonly docker: Docker;
 
   constructor(socketPath: string) {
-    this.docker = new Docker({ socketPath });
+    this.docker = dockerOnSocket(socketPath);
   }
 
   private async call<T>(doing: DockerDoing, run: () => Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@
 // is ready and stopped with it (listeners closed), the list for the API, and a refresh on setting changes.
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import Docker from 'dockerode';
+import { dockerOnSocket } from '../docker/dockerOnSocket.ts';
 import type { PortForward } from '../../api/ports.ts';
 import type { Settings } from '../../api/settings.ts';
 import { DockerPortWatcher } from './dockerPortWatcher.ts';
@@ -33,7 +33,7 @@ export class PortService extends EventEmitter<{ change: [forwards: PortForward[]
   /** The VM is ready: follow Docker's containers and forward their published ports. */
   start(): void {
     this.watcher?.stop();
-    const watcher = new DockerPortWatcher({ docker: () => new Docker({ socketPath: this.deps.dockerSocket }), forwarder: this.forwarder, bindAddress: this.deps.bindAddress, log: this.deps.log });
+    const watcher = new DockerPortWatcher({ docker: () => dockerOnSocket(this.deps.dockerSocket), forwarder: this.forwarder, bindAddress: this.deps.bindAddress, log: this.deps.log });
     this.watcher = watcher;
     watcher.start();
   }

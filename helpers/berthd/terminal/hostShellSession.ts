@@ -10,6 +10,11 @@ export type HostProcess = { file: string; args: string[]; cwd: string; env: Reco
 /** How long the group has after SIGHUP before SIGKILL, and after SIGKILL before close() gives up. */
 const HANGUP_GRACE_MS = 2000;
 const KILL_GRACE_MS = 2000;
+/**
+ * node-pty drops what is left in the pty 200 ms after the process exits if nobody reads it, so a paused
+ * session looks this often for its process being gone and then reads the rest.
+ */
+const PAUSED_EXIT_POLL_MS = 40;
 
 function signalName(n: number): string | undefined {
   return Object.entries(constants.signals).find(([, v]) => v === n)?.[0];
@@ -20,6 +25,16 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
     process.kill(-pgid, signal);
   } catch {
     // the group is gone already
+  }
+}
+
+/** The process was reaped (node-pty waits for its child at once), so kill(0) finds nothing. */
+function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 
@@ -44,6 +59,7 @@ export class HostShellSession implements TerminalSession {
   private exited = false;
   private readonly exitWaiters: (() => void)[] = [];
   private closing: Promise<void> | undefined;
+  private exitPoll: NodeJS.Timeout | undefined;
 
   /** Start the process; throws TerminalFailure when it cannot be started. */
   constructor(p: HostProcess) {
@@ -57,6 +73,7 @@ export class HostShellSession implements TerminalSession {
     this.pty.onData((d: string | Buffer) => this.events.data(typeof d === 'string' ? Buffer.from(d, 'utf8') : d));
     this.pty.onExit(({ exitCode, signal }) => {
       this.exited = true;
+      this.stopExitPoll();
       for (const w of this.exitWaiters.splice(0)) w();
       const name = signal ? signalName(signal) : undefined;
       const end: SessionEnd = signal ? { type: 'exit', code: 128 + signal, ...(name ? { signal: name } : {}) } : { type: 'exit', code: exitCode };
@@ -86,11 +103,23 @@ export class HostShellSession implements TerminalSession {
   }
 
   pause(): void {
+    // Once the process is gone, what it left is read at once (see PAUSED_EXIT_POLL_MS).
+    if (this.exited || processGone(this.pty.pid)) return;
     this.pty.pause();
+    this.exitPoll ??= setInterval(() => {
+      if (!processGone(this.pty.pid)) return;
+      this.resume(); // the process is gone: read what it left before node-pty throws it away
+    }, PAUSED_EXIT_POLL_MS);
   }
 
   resume(): void {
+    this.stopExitPoll();
     this.pty.resume();
+  }
+
+  private stopExitPoll(): void {
+    clearInterval(this.exitPoll);
+    this.exitPoll = undefined;
   }
 
   onData(listener: (data: Buffer) => void): void {
@@ -112,7 +141,7 @@ export class HostShellSession implements TerminalSession {
     const pgid = this.pty.pid;
     killGroup(foregroundGroup(pgid), 'SIGHUP');
     killGroup(pgid, 'SIGHUP');
-    this.pty.resume(); // a paused pty would never read to its end
+    this.resume(); // a paused pty would never read to its end
     if (await this.exitWithin(HANGUP_GRACE_MS)) return;
     killGroup(pgid, 'SIGKILL');
     await this.exitWithin(KILL_GRACE_MS);

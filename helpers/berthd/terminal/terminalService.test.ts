@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dockerFailure } from './containerExecSession.ts';
 import { openTerminalSession, type TerminalBackends } from './openTerminalSession.ts';
 import { TerminalFailure } from './terminalSession.ts';
-import { dockerOnSocket } from './terminalService.ts';
+import { dockerOnSocket } from '../docker/dockerOnSocket.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-tsvc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

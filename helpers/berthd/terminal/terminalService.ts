@@ -2,9 +2,9 @@
 // paths, the registry, ending VM/container terminals when the VM stops and all of them at shutdown.
 import { homedir } from 'node:os';
 import type { Duplex } from 'node:stream';
-import Docker from 'dockerode';
 import type { WebSocket } from 'ws';
 import type { VmState } from '../../api/vmState.ts';
+import { dockerOnSocket } from '../docker/dockerOnSocket.ts';
 import { runInGuest } from '../guest/execSession.ts';
 import { hostShellPlan } from './hostShellPlan.ts';
 import type { TerminalBackends } from './openTerminalSession.ts';
@@ -21,16 +21,6 @@ export type TerminalServiceDeps = {
   openGuestStream: (target: string) => Duplex;
   log: (m: string) => void;
 };
-
-/**
- * dockerode on this unix socket whatever berthd's environment says: docker-modem merges a tcp:// or ssh://
- * DOCKER_HOST (host, port, protocol, TLS files, path prefix) over the options, and its host wins over
- * `socketPath` — so each of those is set here.
- */
-export function dockerOnSocket(socketPath: string): Docker {
-  const options: Docker.DockerOptions & { pathPrefix?: string } = { socketPath, host: undefined, port: undefined, protocol: 'http', username: undefined, ca: undefined, cert: undefined, key: undefined, pathPrefix: undefined };
-  return new Docker(options);
-}
 
 export class TerminalService {
   readonly registry: TerminalRegistry;
