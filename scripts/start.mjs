@@ -41,3 +41,4 @@ say('building the VM image (seconds when nothing changed)');
 if (!run('npm', ['run', '--silent', 'vm:build'])) fail('the VM image did not build; the error above says why.');
 if (!run(process.execPath, ['helpers/cli/bin/berth.mjs', 'start'])) process.exit(1);
 say('stop it with `npm run berth -- stop` (or `npx berth stop`); `npx berth status` shows its state.');
+say('`npx berth dashboard` opens the dashboard (containers, images, settings, terminal) in your browser.');
