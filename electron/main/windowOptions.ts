@@ -2,6 +2,7 @@
 // Pure: the preload path is given in; nothing here touches Electron at run time.
 import { isAbsolute } from 'node:path';
 import type { BrowserWindowConstructorOptions } from 'electron';
+import { contentSecurityPolicy as buildContentSecurityPolicy } from '../../helpers/api/contentSecurityPolicy.ts';
 import { APP_ORIGIN } from './appProtocol.ts';
 
 export interface WindowOptionsInput {
@@ -43,25 +44,9 @@ export function windowOptions(input: WindowOptionsInput): BrowserWindowConstruct
 }
 
 /**
- * The Content-Security-Policy the app protocol handler sends with every page: scripts from the app
- * only (no inline script, no eval), network only to the app's own origin, no plugins, frames, forms
- * or <base>. style-src allows 'unsafe-inline' because xterm.js (6.x) inserts <style> elements for its
- * theme and cell sizes and takes no nonce (xtermjs/xterm.js#4445); inline CSS cannot run script.
+ * The Content-Security-Policy the app protocol handler sends with every page: the app's policy
+ * (helpers/api/contentSecurityPolicy.ts), with network only to the app's own origin.
  */
 export function contentSecurityPolicy(origin: string = APP_ORIGIN): string {
-  const directives: [string, ...string[]][] = [
-    ['default-src', "'none'"],
-    ['script-src', "'self'"],
-    ['style-src', "'self'", "'unsafe-inline'"],
-    ['img-src', "'self'", 'data:'],
-    ['font-src', "'self'"],
-    ['connect-src', origin],
-    ['object-src', "'none'"],
-    ['frame-src', "'none'"],
-    ['worker-src', "'none'"],
-    ['base-uri', "'none'"],
-    ['form-action', "'none'"],
-    ['frame-ancestors', "'none'"],
-  ];
-  return directives.map((d) => d.join(' ')).join('; ');
+  return buildContentSecurityPolicy([origin]);
 }

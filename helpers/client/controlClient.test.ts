@@ -2,47 +2,25 @@
 // API errors, bad answers, an absent daemon, a timeout; followEvents() parsing SSE frames split anyhow.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../api/controlApi.ts';
 import type { Status } from '../api/vmState.ts';
 import { call, ControlApiError, DaemonUnreachable, followEvents } from './controlClient.ts';
+import { useUnixSockets } from './unixSocketFixture.ts';
 
-let dir: string;
-let n = 0;
-const servers: Server[] = [];
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'berth-cc-'));
-});
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const sockets = useUnixSockets('berth-cc-');
 
 type Seen = { method: string; url: string; headers: IncomingMessage['headers']; body: string };
 
 /** A fake berthd: records each request and lets `answer` write the response. */
 async function fakeDaemon(answer: (res: ServerResponse, seen: Seen) => void): Promise<{ path: string; seen: Seen[] }> {
-  const path = join(dir, `f${n++}.sock`);
   const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (d: string) => (body += d));
-    req.on('end', () => {
-      const s = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
-      seen.push(s);
-      answer(res, s);
-    });
+  const path = await sockets.serveHttp((req, res, body) => {
+    const s = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+    seen.push(s);
+    answer(res, s);
   });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(path, r));
   return { path, seen };
 }
 
@@ -127,12 +105,12 @@ describe('call', () => {
   });
 
   it('a missing socket (ENOENT) is DaemonUnreachable', async () => {
-    const e = await rejection(call(join(dir, 'nobody-here.sock'), 'status'));
+    const e = await rejection(call(sockets.path('nobody-here'), 'status'));
     expect(e).toBeInstanceOf(DaemonUnreachable);
   });
 
   it('a stale socket nobody listens on (ECONNREFUSED) is DaemonUnreachable', async () => {
-    const path = join(dir, `stale${n++}.sock`);
+    const path = sockets.path('stale');
     const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.stdout.write('ready'))`], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -239,14 +217,14 @@ describe('followEvents', () => {
   });
 
   it('an unreachable daemon is not an uncaught error', async () => {
-    const stop = followEvents(join(dir, 'nobody.sock'), () => {});
+    const stop = followEvents(sockets.path('nobody'), () => {});
     await new Promise((r) => setTimeout(r, 50));
     stop();
   });
 
   it('onEnd: once when the stream ends or never starts, never after stop()', async () => {
     const ends: (Error | undefined)[] = [];
-    followEvents(join(dir, 'nobody.sock'), () => {}, (e) => ends.push(e));
+    followEvents(sockets.path('nobody'), () => {}, (e) => ends.push(e));
     const finishers: (() => void)[] = [];
     const d = await fakeDaemon((res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

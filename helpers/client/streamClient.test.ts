@@ -1,45 +1,23 @@
 // Owns: tests of streamClient.ts against small fake berthd servers on temp unix sockets: items then end,
 // error frames, frames split anywhere, bad items skipped, JSON refusals, a cut stream, cancel, no daemon.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
 import type { ApiError } from '../api/controlApi.ts';
 import type { LogLine, PullProgress } from '../api/docker.ts';
 import { ControlApiError } from './controlClient.ts';
 import { openStream, runStream, SseFrames } from './streamClient.ts';
+import { useUnixSockets } from './unixSocketFixture.ts';
 
-let dir: string;
-let n = 0;
-const servers: Server[] = [];
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'berth-sc-'));
-});
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const sockets = useUnixSockets('berth-sc-');
 
 type Seen = { method: string; url: string; body: string; closed: Promise<void> };
 
 async function fakeDaemon(answer: (res: ServerResponse, req: IncomingMessage) => void): Promise<{ path: string; seen: Seen[] }> {
-  const path = join(dir, `s${n++}.sock`);
   const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (d: string) => (body += d));
-    req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', body, closed: new Promise((r) => res.on('close', () => r())) });
-      answer(res, req);
-    });
+  const path = await sockets.serveHttp((req, res, body) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', body, closed: new Promise((r) => res.on('close', () => r())) });
+    answer(res, req);
   });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(path, r));
   return { path, seen };
 }
 
@@ -138,7 +116,7 @@ describe('openStream', () => {
 
   it('no berthd: daemon-unreachable, saying to start it', async () => {
     const c = collect<LogLine>();
-    openStream(join(dir, 'absent.sock'), 'containerLogs', { id: 'web' }, c.handlers);
+    openStream(sockets.path('absent'), 'containerLogs', { id: 'web' }, c.handlers);
     expect(await c.ended).toMatchObject({ code: 'daemon-unreachable', hint: 'start it with `berth start`' });
   });
 });

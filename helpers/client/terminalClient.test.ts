@@ -1,34 +1,19 @@
 // Owns: tests of terminalClient.ts against a real `ws` server on a unix socket playing berthd's side of
 // /v1/terminal: the URL and subprotocol, bytes and messages both ways, and every failure said as `error`.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type IncomingMessage } from 'node:http';
+import { describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { TERMINAL_PATH, TERMINAL_PROTOCOL, type TerminalServerMessage } from '../api/terminal.ts';
 import type { TerminalChannel } from '../api/transport.ts';
 import { openTerminal, terminalUrl } from './terminalClient.ts';
+import { useUnixSockets } from './unixSocketFixture.ts';
 
-let dir: string;
-let n = 0;
-const servers: Server[] = [];
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'berth-tc-'));
-});
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const sockets = useUnixSockets('berth-tc-');
 
 type Seen = { url: string; protocol: string; frames: { binary: boolean; data: Buffer }[] };
 
 /** A unix-socket server: `onSocket` plays berthd; `refuse` answers HTTP instead of upgrading. */
 async function serve(onSocket: (ws: WebSocket, seen: Seen) => void, refuse?: { status: number; body: string }): Promise<{ sock: string; seen: Seen[] }> {
-  const sock = join(dir, `c${n++}.sock`);
   const seen: Seen[] = [];
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => (p.has(TERMINAL_PROTOCOL) ? TERMINAL_PROTOCOL : false) });
   const server = createServer();
@@ -44,8 +29,7 @@ async function serve(onSocket: (ws: WebSocket, seen: Seen) => void, refuse?: { s
       onSocket(ws, s);
     });
   });
-  await new Promise<void>((r) => server.listen(sock, r));
-  servers.push(server);
+  const sock = await sockets.listen(server);
   return { sock, seen };
 }
 
@@ -112,7 +96,7 @@ describe('openTerminal (terminalClient)', () => {
   });
 
   it('no berthd on the socket: error daemon-unreachable saying to start Berth', async () => {
-    const r = record(openTerminal(join(dir, 'nobody.sock'), { kind: 'host' }));
+    const r = record(openTerminal(sockets.path('nobody'), { kind: 'host' }));
     await r.closed;
     expect(r.messages).toEqual([{ type: 'error', code: 'daemon-unreachable', message: expect.stringContaining('nobody.sock'), hint: expect.stringContaining('berth start') }]);
   });

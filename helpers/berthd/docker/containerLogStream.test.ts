@@ -5,19 +5,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogLine } from '../../api/docker.ts';
 import { HttpError, type StreamContext } from '../control/controlServer.ts';
 import { streamContainerLogs } from './containerLogStream.ts';
-import { DockerResources } from './dockerResources.ts';
-import { FakeDockerServer } from './fakeDockerServer.ts';
+import type { DockerResources } from './dockerResources.ts';
+import { startFakeDocker, type FakeDockerServer } from './fakeDockerServer.ts';
 
 const recorded = (name: string): Buffer => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 const errors = JSON.parse(readFileSync(new URL('./fixtures/errors.json', import.meta.url), 'utf8')) as Record<string, { json: unknown }>;
 
 let fake: FakeDockerServer;
 let docker: DockerResources;
-beforeEach(async () => {
-  fake = new FakeDockerServer();
-  await fake.listen();
-  docker = new DockerResources(fake.socketPath);
-});
+beforeEach(async () => ({ fake, docker } = await startFakeDocker()));
 afterEach(() => fake.close());
 
 function collect(opts: { behindEvery?: number } = {}): { ctx: StreamContext<LogLine>; lines: LogLine[]; abort: AbortController; drains: () => number } {

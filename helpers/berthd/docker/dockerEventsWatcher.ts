@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import type { ContainerSummary, ImageSummary, VolumeSummary } from '../../api/docker.ts';
 import type { ApiEvent } from '../../api/controlApi.ts';
 import { jsonLines } from '../ports/dockerPortWatcher.ts';
+import { DockerEventsFollower } from './dockerEventsFollower.ts';
 
 export type ResourceKind = 'containers' | 'images' | 'volumes';
 export const RESOURCE_KINDS: readonly ResourceKind[] = ['containers', 'images', 'volumes'];
@@ -74,10 +75,8 @@ export class DockerEventsWatcher {
   private running = false;
   /** Bumped at every start and stop: a list answered for an earlier run is dropped. */
   private generation = 0;
-  private events: NodeJS.ReadableStream | undefined;
-  private backoff: number;
+  private readonly follower: DockerEventsFollower;
   private debounce: NodeJS.Timeout | undefined;
-  private reconnect: NodeJS.Timeout | undefined;
   private periodic: NodeJS.Timeout | undefined;
   private readonly pending = new Set<ResourceKind>();
   private readonly listing = new Map<ResourceKind, Promise<void>>();
@@ -91,7 +90,25 @@ export class DockerEventsWatcher {
     opts: Partial<EventsWatcherOptions> = {},
   ) {
     this.opts = { ...defaultEventsWatcherOptions, ...opts };
-    this.backoff = this.opts.minBackoffMs;
+    const feed = jsonLines((o) => {
+      const ev = o as { Type?: string; Action?: string; status?: string };
+      this.relistSoon(kindsForEvent(ev));
+      if (isContainerStopping(ev)) this.settleContainers();
+    });
+    this.follower = new DockerEventsFollower(
+      {
+        open: () => this.deps.docker().getEvents({ filters: { type: ['container', 'image', 'volume'] } }),
+        openFailed: (e) => this.once('events', `cannot follow Docker's events (${e.message}); retrying`),
+        connected: () => {
+          this.failing.delete('events');
+          // Events may have been missed before the stream was up (or while it was down): list everything.
+          this.relistSoon(RESOURCE_KINDS);
+        },
+        data: feed,
+        log: (m) => this.deps.log(m),
+      },
+      this.opts,
+    );
   }
 
   get active(): boolean {
@@ -103,10 +120,9 @@ export class DockerEventsWatcher {
     if (this.running) return;
     this.running = true;
     this.generation++;
-    this.backoff = this.opts.minBackoffMs;
     this.periodic = setInterval(() => this.relistSoon(RESOURCE_KINDS), this.opts.relistMs);
     this.periodic.unref();
-    void this.connect();
+    this.follower.start();
   }
 
   /** Stop following and forget the lists (they describe a VM that is going away). */
@@ -114,16 +130,14 @@ export class DockerEventsWatcher {
     if (!this.running) return;
     this.running = false;
     this.generation++;
-    for (const t of [this.debounce, this.reconnect, this.periodic]) if (t) clearTimeout(t);
-    this.debounce = this.reconnect = this.periodic = undefined;
+    for (const t of [this.debounce, this.periodic]) if (t) clearTimeout(t);
+    this.debounce = this.periodic = undefined;
     for (const t of this.settling) clearTimeout(t);
     this.settling.clear();
     this.pending.clear();
     this.listAgain.clear();
     this.latest.clear();
-    const s = this.events;
-    this.events = undefined;
-    if (s) destroy(s);
+    this.follower.stop();
   }
 
   /** The last list of each kind, for a new subscriber's first events. */
@@ -204,56 +218,4 @@ export class DockerEventsWatcher {
     this.failing.add(key);
     this.deps.log(message);
   }
-
-  private async connect(): Promise<void> {
-    this.reconnect = undefined;
-    if (!this.running) return;
-    const generation = this.generation;
-    const since = Date.now();
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = await this.deps.docker().getEvents({ filters: { type: ['container', 'image', 'volume'] } });
-    } catch (e) {
-      this.once('events', `cannot follow Docker's events (${(e as Error).message}); retrying`);
-      this.retryLater();
-      return;
-    }
-    if (!this.running || generation !== this.generation) return destroy(stream);
-    this.failing.delete('events');
-    this.events = stream;
-    // Events may have been missed before the stream was up (or while it was down): list everything.
-    this.relistSoon(RESOURCE_KINDS);
-    const feed = jsonLines((o) => {
-      const ev = o as { Type?: string; Action?: string; status?: string };
-      this.relistSoon(kindsForEvent(ev));
-      if (isContainerStopping(ev)) this.settleContainers();
-    });
-    stream.on('data', feed);
-    let ended = false;
-    const onEnd = (why: string): void => {
-      if (ended || this.events !== stream) return;
-      ended = true;
-      this.events = undefined;
-      destroy(stream);
-      if (!this.running) return;
-      // A stream that stayed up a while starts the backoff again from its minimum.
-      if (Date.now() - since >= this.opts.maxBackoffMs) this.backoff = this.opts.minBackoffMs;
-      this.deps.log(`Docker's event stream ${why}; following it again in ${this.backoff} ms`);
-      this.retryLater();
-    };
-    stream.on('error', (e: Error) => onEnd(`failed (${e.message})`));
-    stream.on('end', () => onEnd('ended'));
-    stream.on('close', () => onEnd('closed'));
-  }
-
-  private retryLater(): void {
-    if (!this.running || this.reconnect) return;
-    this.reconnect = setTimeout(() => void this.connect(), this.backoff);
-    this.reconnect.unref();
-    this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs);
-  }
-}
-
-function destroy(s: NodeJS.ReadableStream): void {
-  (s as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
 }

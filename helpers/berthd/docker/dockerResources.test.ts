@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../control/controlServer.ts';
 import { dockerHttpError, dockerMessage } from './dockerErrors.ts';
-import { DockerResources, imageRemovedMessage, shortRef } from './dockerResources.ts';
-import { FakeDockerServer } from './fakeDockerServer.ts';
+import { imageRemovedMessage, shortRef, type DockerResources } from './dockerResources.ts';
+import { startFakeDocker, type FakeDockerServer } from './fakeDockerServer.ts';
 
 type Recorded = { statusCode: number; reason?: string; json: { message: string } | null; message: string };
 const recorded = JSON.parse(readFileSync(new URL('./fixtures/errors.json', import.meta.url), 'utf8')) as Record<string, Recorded>;
@@ -14,11 +14,7 @@ const webId = 'e470d557e9698fc5ecb51c18787f497ecc0225a57f34f9de54372ad7c73cacc7'
 
 let fake: FakeDockerServer;
 let docker: DockerResources;
-beforeEach(async () => {
-  fake = new FakeDockerServer();
-  await fake.listen();
-  docker = new DockerResources(fake.socketPath);
-});
+beforeEach(async () => ({ fake, docker } = await startFakeDocker()));
 afterEach(() => fake.close());
 
 /** Answer a route the way Docker did in the recording. */

@@ -1,9 +1,11 @@
 // Owns: a small fake Docker Engine HTTP server on a unix socket for unit tests (dockerode talks real
-// HTTP to it): canned routes by method and path, a record of the requests, and open event streams.
+// HTTP to it): canned routes by method and path, a record of the requests, open event streams, and
+// berthd's DockerResources on it for the resource suites.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DockerResources } from './dockerResources.ts';
 
 export type FakeRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 
@@ -79,4 +81,11 @@ export class FakeDockerServer {
     await new Promise<void>((r) => this.server.close(() => r()));
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A listening fake Docker server and berthd's DockerResources on its socket (close the fake to end both). */
+export async function startFakeDocker(): Promise<{ fake: FakeDockerServer; docker: DockerResources }> {
+  const fake = new FakeDockerServer();
+  await fake.listen();
+  return { fake, docker: new DockerResources(fake.socketPath) };
 }

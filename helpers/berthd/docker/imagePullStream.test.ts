@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PullProgress } from '../../api/docker.ts';
 import { pullProgressSchema } from '../../api/docker.ts';
 import { HttpError, type StreamContext } from '../control/controlServer.ts';
-import { DockerResources } from './dockerResources.ts';
-import { FakeDockerServer } from './fakeDockerServer.ts';
+import type { DockerResources } from './dockerResources.ts';
+import { startFakeDocker, type FakeDockerServer } from './fakeDockerServer.ts';
 import { pullFailure, pullProgressItem, streamImagePull, type DockerPullMessage } from './imagePullStream.ts';
 
 const progressLines = readFileSync(new URL('./fixtures/pull-progress.jsonl', import.meta.url), 'utf8').trim().split('\n');
@@ -65,11 +65,7 @@ function collect(): { ctx: StreamContext<PullProgress>; items: PullProgress[]; a
 describe('streamImagePull through dockerode (fake Docker server)', () => {
   let fake: FakeDockerServer;
   let docker: DockerResources;
-  beforeEach(async () => {
-    fake = new FakeDockerServer();
-    await fake.listen();
-    docker = new DockerResources(fake.socketPath);
-  });
+  beforeEach(async () => ({ fake, docker } = await startFakeDocker()));
   afterEach(() => fake.close());
 
   it('emits one item per progress message, split across chunks anywhere', async () => {

@@ -3,6 +3,7 @@
 import { createServer } from 'node:net';
 import type { DesiredForward, BindAddress, ListedContainer } from './publishedPorts.ts';
 import { desiredForwards } from './publishedPorts.ts';
+import { DockerEventsFollower } from '../docker/dockerEventsFollower.ts';
 
 /** What the watcher needs of dockerode (a `new Docker({ socketPath })` fits). */
 export type DockerLike = {
@@ -58,12 +59,10 @@ export class DockerPortWatcher {
   private readonly opts: WatcherOptions;
   private ipv6: boolean | undefined;
   private docker: DockerLike | undefined;
-  private events: NodeJS.ReadableStream | undefined;
+  private readonly follower: DockerEventsFollower;
   private running = false;
-  private backoff: number;
   private debounce: NodeJS.Timeout | undefined;
   private periodic: NodeJS.Timeout | undefined;
-  private reconnect: NodeJS.Timeout | undefined;
   private listing: Promise<void> | undefined;
   private listAgain = false;
   private listFailing = false;
@@ -75,7 +74,36 @@ export class DockerPortWatcher {
   ) {
     this.opts = { ...defaultWatcherOptions, ...opts };
     this.ipv6 = deps.ipv6Loopback;
-    this.backoff = this.opts.minBackoffMs;
+    const feed = jsonLines((o) => {
+      const ev = o as { Type?: string; Action?: string; status?: string };
+      const action = (ev.Action ?? ev.status ?? '').split(':')[0] ?? '';
+      if ((ev.Type === undefined || ev.Type === 'container') && PORT_EVENTS.includes(action)) this.soon();
+    });
+    this.follower = new DockerEventsFollower(
+      {
+        open: () => {
+          this.docker = this.deps.docker();
+          return this.docker.getEvents({ filters: { type: ['container'], event: PORT_EVENTS } });
+        },
+        openFailed: (e) => {
+          if (!this.eventsFailing) {
+            this.deps.log(`cannot follow Docker's container events (${e.message}); retrying, and re-listing every ${this.opts.relistMs / 1000} s meanwhile`);
+            void this.refresh(); // at start too: the forwards should not wait for the events stream
+          }
+          this.eventsFailing = true;
+        },
+        connected: () => {
+          this.eventsFailing = false;
+          // Events may have been missed while the stream was down: list once it is up.
+          void this.refresh();
+        },
+        data: feed,
+        // The forwards are re-listed while the stream is down, not only once it is back.
+        lost: () => void this.refresh(),
+        log: (m) => this.deps.log(m),
+      },
+      { ...this.opts, resetBackoffOnData: true },
+    );
   }
 
   /** Follow Docker: list now, then on container events and every relistMs. */
@@ -84,15 +112,15 @@ export class DockerPortWatcher {
     this.running = true;
     this.periodic = setInterval(() => void this.refresh(), this.opts.relistMs);
     this.periodic.unref();
-    void this.connect();
+    this.follower.start();
   }
 
   /** Stop following (the forwards stay as they are: reconcile([]) or close the forwarder to end them). */
   stop(): void {
     this.running = false;
-    for (const t of [this.debounce, this.periodic, this.reconnect]) if (t) clearTimeout(t);
-    this.debounce = this.periodic = this.reconnect = undefined;
-    this.dropEvents();
+    for (const t of [this.debounce, this.periodic]) if (t) clearTimeout(t);
+    this.debounce = this.periodic = undefined;
+    this.follower.stop();
   }
 
   /** List the containers and reconcile now (also when the bindAddress setting changed). */
@@ -139,73 +167,4 @@ export class DockerPortWatcher {
     }, this.opts.debounceMs);
     this.debounce.unref();
   }
-
-  private async connect(): Promise<void> {
-    this.reconnect = undefined;
-    if (!this.running) return;
-    this.docker = this.deps.docker();
-    const since = Date.now();
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = await this.docker.getEvents({ filters: { type: ['container'], event: PORT_EVENTS } });
-    } catch (e) {
-      if (!this.eventsFailing) {
-        this.deps.log(`cannot follow Docker's container events (${(e as Error).message}); retrying, and re-listing every ${this.opts.relistMs / 1000} s meanwhile`);
-        void this.refresh(); // at start too: the forwards should not wait for the events stream
-      }
-      this.eventsFailing = true;
-      this.retryLater();
-      return;
-    }
-    if (!this.running) {
-      destroy(stream);
-      return;
-    }
-    this.eventsFailing = false;
-    this.events = stream;
-    // Events may have been missed while the stream was down: list once it is up.
-    void this.refresh();
-    const feed = jsonLines((o) => {
-      const ev = o as { Type?: string; Action?: string; status?: string };
-      const action = (ev.Action ?? ev.status ?? '').split(':')[0] ?? '';
-      if ((ev.Type === undefined || ev.Type === 'container') && PORT_EVENTS.includes(action)) this.soon();
-    });
-    stream.on('data', (chunk: Buffer | string) => {
-      this.backoff = this.opts.minBackoffMs;
-      feed(chunk);
-    });
-    let ended = false;
-    const onEnd = (why: string) => {
-      if (ended || this.events !== stream) return;
-      ended = true;
-      this.events = undefined;
-      destroy(stream);
-      if (!this.running) return;
-      if (Date.now() - since >= this.opts.maxBackoffMs) this.backoff = this.opts.minBackoffMs;
-      this.deps.log(`Docker's event stream ${why}; following it again in ${this.backoff} ms`);
-      void this.refresh();
-      this.retryLater();
-    };
-    stream.on('error', (e: Error) => onEnd(`failed (${e.message})`));
-    stream.on('end', () => onEnd('ended'));
-    stream.on('close', () => onEnd('closed'));
-  }
-
-  private retryLater(): void {
-    if (!this.running || this.reconnect) return;
-    this.reconnect = setTimeout(() => void this.connect(), this.backoff);
-    this.reconnect.unref();
-    this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs);
-  }
-
-  private dropEvents(): void {
-    const s = this.events;
-    this.events = undefined;
-    if (s) destroy(s);
-  }
-}
-
-function destroy(s: NodeJS.ReadableStream): void {
-  const d = s as NodeJS.ReadableStream & { destroy?: () => void };
-  d.destroy?.();
 }

@@ -4,23 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { MAX_REQUEST_BYTES } from '../../api/controlApi.ts';
 import { checkHostAndOrigin, newToken, tokensMatch } from './bridgeAccess.ts';
-import { startDashboard, type Dashboard } from './dashboardServer.ts';
-import { makeTempDist, rawRequest, startFakeBerthd, type FakeBerthd } from './fakeBerthd.fixture.ts';
+import type { Dashboard } from './dashboardServer.ts';
+import { rawRequest, startBridgeOnFakeBerthd, type BridgeOnFakeBerthd, type FakeBerthd } from './fakeBerthd.fixture.ts';
 
-let temp: ReturnType<typeof makeTempDist>;
+let bridge: BridgeOnFakeBerthd;
 let berthd: FakeBerthd;
 let dash: Dashboard;
 
 beforeAll(async () => {
-  temp = makeTempDist();
-  berthd = await startFakeBerthd(temp.dir);
-  dash = await startDashboard({ distDir: temp.dist, controlSocket: berthd.socketPath });
+  bridge = await startBridgeOnFakeBerthd();
+  ({ berthd, dash } = bridge);
 });
-afterAll(async () => {
-  await dash.close();
-  await berthd.close();
-  temp.cleanup();
-});
+afterAll(() => bridge.close());
 
 const spec = encodeURIComponent(JSON.stringify({ kind: 'vm' }));
 

@@ -5,24 +5,22 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DashboardPortInUse, startDashboard, type Dashboard } from './dashboardServer.ts';
-import { makeTempDist, rawRequest, startFakeBerthd, type FakeBerthd } from './fakeBerthd.fixture.ts';
+import { rawRequest, startBridgeOnFakeBerthd, type BridgeOnFakeBerthd, type FakeBerthd, type TempDist } from './fakeBerthd.fixture.ts';
 
-let temp: ReturnType<typeof makeTempDist>;
+let bridge: BridgeOnFakeBerthd;
+let temp: TempDist;
 let berthd: FakeBerthd;
 let dash: Dashboard;
 let orphan: Dashboard;
 
 beforeAll(async () => {
-  temp = makeTempDist();
-  berthd = await startFakeBerthd(temp.dir);
-  dash = await startDashboard({ distDir: temp.dist, controlSocket: berthd.socketPath });
+  bridge = await startBridgeOnFakeBerthd();
+  ({ temp, berthd, dash } = bridge);
   orphan = await startDashboard({ distDir: temp.dist, controlSocket: join(temp.dir, 'nobody-listens.sock') });
 });
 afterAll(async () => {
-  await dash.close();
   await orphan.close();
-  await berthd.close();
-  temp.cleanup();
+  await bridge.close();
 });
 
 const post = (d: Dashboard, path: string, body = '{}') => rawRequest(d.port, { method: 'POST', path, headers: { 'x-berth-token': d.token, 'content-type': 'application/json' }, body });

@@ -4,23 +4,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startDashboard, type Dashboard } from './dashboardServer.ts';
-import { makeTempDist, startFakeBerthd, type FakeBerthd } from './fakeBerthd.fixture.ts';
+import { startBridgeOnFakeBerthd, type BridgeOnFakeBerthd, type FakeBerthd, type TempDist } from './fakeBerthd.fixture.ts';
 import { upstreamHandshake } from './terminalPipe.ts';
 
-let temp: ReturnType<typeof makeTempDist>;
+let bridge: BridgeOnFakeBerthd;
+let temp: TempDist;
 let berthd: FakeBerthd;
 let dash: Dashboard;
 
 beforeAll(async () => {
-  temp = makeTempDist();
-  berthd = await startFakeBerthd(temp.dir);
-  dash = await startDashboard({ distDir: temp.dist, controlSocket: berthd.socketPath });
+  bridge = await startBridgeOnFakeBerthd();
+  ({ temp, berthd, dash } = bridge);
 });
-afterAll(async () => {
-  await dash.close();
-  await berthd.close();
-  temp.cleanup();
-});
+afterAll(() => bridge.close());
 
 function open(d: Dashboard, spec: unknown): Promise<WebSocket> {
   return new Promise((resolve, reject) => {

@@ -1,10 +1,11 @@
 // Owns: the test doubles of the dashboard suites — a fake berthd (a real HTTP server on a unix socket
-// in a temp dir, with a `ws` WebSocketServer as /v1/terminal), a temp renderer dist, and raw HTTP calls.
+// in a temp dir, with a `ws` WebSocketServer as /v1/terminal), a temp renderer dist, the bridge on both, raw HTTP calls.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
+import { startDashboard, type Dashboard } from './dashboardServer.ts';
 
 export type Seen = { method: string; url: string; headers: IncomingHttpHeaders; body: string };
 
@@ -108,6 +109,27 @@ export function makeTempDist(): { dir: string; dist: string; cleanup: () => void
   writeFileSync(join(dir, 'secret.txt'), 'outside dist');
   symlinkSync(join(dir, 'secret.txt'), join(dist, 'assets', 'link.txt'));
   return { dir, dist, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export type TempDist = ReturnType<typeof makeTempDist>;
+
+/** The bridge in front of a fake berthd, with its temp dist; close() ends all three. */
+export type BridgeOnFakeBerthd = { temp: TempDist; berthd: FakeBerthd; dash: Dashboard; close: () => Promise<void> };
+
+export async function startBridgeOnFakeBerthd(): Promise<BridgeOnFakeBerthd> {
+  const temp = makeTempDist();
+  const berthd = await startFakeBerthd(temp.dir);
+  const dash = await startDashboard({ distDir: temp.dist, controlSocket: berthd.socketPath });
+  return {
+    temp,
+    berthd,
+    dash,
+    close: async () => {
+      await dash.close();
+      await berthd.close();
+      temp.cleanup();
+    },
+  };
 }
 
 export type RawAnswer = { status: number; headers: IncomingHttpHeaders; body: string };
