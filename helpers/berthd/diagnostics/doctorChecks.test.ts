@@ -234,6 +234,31 @@ describe('doctorFacts on this machine', () => {
     expect(report.checks.find((c) => c.id === 'docker-socket')?.status).toBe('ok');
   });
 
+  it('the hypervisor check: none on Linux; HyperKit asked with -v on an Intel Mac, not on Apple Silicon; Hyper-V asked through PowerShell on Windows', async () => {
+    const home = join(root, 'home3');
+    const env = { ...process.env, DOCKER_CONFIG: join(root, 'docker-config') };
+    const linux = await gatherDoctorFacts(berthPaths(home), { env, platform: 'linux' });
+    expect(linux.hypervisor).toBeUndefined();
+    expect(doctor(linux).checks.some((c) => c.id === 'hypervisor')).toBe(false);
+    // A fake hyperkit (a script that prints its version for -v only, as the real one does).
+    const fakeHyperkit = join(root, 'hyperkit');
+    writeFileSync(fakeHyperkit, '#!/bin/sh\n[ "$1" = "-v" ] && { echo "hyperkit: v0.20210107"; exit 0; }\nexit 2\n', { mode: 0o755 });
+    const intel = await gatherDoctorFacts(berthPaths(home), { env, platform: 'darwin', arch: 'x64', commands: { hyperkit: fakeHyperkit } });
+    expect(intel.hypervisor).toStrictEqual({ hyperkit: { arch: 'x64', hyperkit: { state: 'ok', version: 'hyperkit: v0.20210107' } } });
+    expect(doctor(intel).checks.find((c) => c.id === 'hypervisor')).toMatchObject({ status: 'ok', detail: 'HyperKit: hyperkit: v0.20210107' });
+    const noHyperkit = await gatherDoctorFacts(berthPaths(home), { env, platform: 'darwin', arch: 'x64', commands: { hyperkit: join(root, 'no-such-hyperkit') } });
+    expect(doctor(noHyperkit).checks.find((c) => c.id === 'hypervisor')).toMatchObject({ status: 'warn', fix: expect.stringContaining('brew install hyperkit') });
+    const silicon = await gatherDoctorFacts(berthPaths(home), { env, platform: 'darwin', arch: 'arm64', commands: { hyperkit: fakeHyperkit } });
+    expect(doctor(silicon).checks.find((c) => c.id === 'hypervisor')?.detail).toMatch(/Apple Silicon.*QEMU.*HVF/);
+    const scripts: string[] = [];
+    const home_ = { edition: 'Windows 11 Home', isAdmin: false, inHyperVAdministrators: false, vmms: 'Missing', hypervisorPresent: false, hypervModule: false };
+    const windows = await gatherDoctorFacts(berthPaths(home), { env, platform: 'win32', powershell: async (script) => (scripts.push(script), home_) });
+    expect(scripts).toHaveLength(1);
+    expect(doctor(windows).checks.find((c) => c.id === 'hypervisor')).toMatchObject({ status: 'warn', detail: expect.stringContaining('WHPX') });
+    const broken = await gatherDoctorFacts(berthPaths(home), { env, platform: 'win32', powershell: async () => Promise.reject(new Error('powershell.exe was not found')) });
+    expect(doctor(broken).checks.find((c) => c.id === 'hypervisor')).toMatchObject({ status: 'warn', detail: expect.stringContaining('powershell.exe was not found') });
+  });
+
   it('a program that is not there is missing; a SettingsLoad is summarised without the settings', async () => {
     const home = join(root, 'home2');
     const load: SettingsLoad = { status: 'future', futureVersion: 7, settings: defaultSettings({ cpus: 2, memoryBytes: 8 * GiB, home }), notes: ['newer'], unknownKeys: [], removedTemps: [] };

@@ -4,6 +4,7 @@ import { doctorReport, worseStatus, type DoctorCheck, type DoctorReport, type Do
 import { formatSize, GiB } from '../../api/settings.ts';
 import type { VmState } from '../../api/vmState.ts';
 import { planAccel, type AccelSetting } from '../hypervisors/accelChoice.ts';
+import { hyperkitCheck, hypervCheck, type HyperkitFacts, type HypervFacts } from '../hypervisors/driverDoctor.ts';
 
 /** A program's `--version`: its first line, or why there is none. */
 export type ToolFact = { state: 'ok'; version: string } | { state: 'missing' } | { state: 'broken'; error: string };
@@ -54,6 +55,8 @@ export type DoctorFacts = {
   settings?: DoctorSettingsFact;
   /** berthd's VM state; undefined when berthd was not asked (not running). */
   vm?: VmState;
+  /** macOS: HyperKit; Windows: Hyper-V (or why PowerShell could not say); absent on Linux. */
+  hypervisor?: { hyperkit: HyperkitFacts } | { hyperv: HypervFacts } | { hypervError: string };
 };
 
 export const MIN_FREE_BYTES = 2 * GiB;
@@ -69,7 +72,14 @@ export function doctorChecks(f: DoctorFacts): DoctorCheck[] {
     qemuCheck(f), qemuImgCheck(f), accelCheck(f), socketCheck(f),
     dockerCliCheck(f), defaultSocketCheck(f), dockerHostCheck(f), dockerContextCheck(f),
     diskCheck(f), clockCheck(f), settingsCheck(f), vmCheck(f),
+    ...(f.hypervisor ? [hypervisorCheck(f.hypervisor)] : []),
   ];
+}
+
+function hypervisorCheck(h: NonNullable<DoctorFacts['hypervisor']>): DoctorCheck {
+  if ('hyperkit' in h) return hyperkitCheck(h.hyperkit);
+  if ('hyperv' in h) return hypervCheck(h.hyperv);
+  return bad('hypervisor', 'Hypervisor', 'warn', `Windows did not say whether Hyper-V is on (${h.hypervError})`, 'run `berth doctor` again from a PowerShell window; until Hyper-V answers, Berth uses QEMU with WHPX');
 }
 
 export function doctor(f: DoctorFacts): DoctorReport {

@@ -10,6 +10,9 @@ import type { DoctorReport } from '../../api/diagnostics.ts';
 import type { Settings } from '../../api/settings.ts';
 import type { VmState } from '../../api/vmState.ts';
 import type { AccelSetting } from '../hypervisors/accelChoice.ts';
+import type { HypervFacts } from '../hypervisors/driverDoctor.ts';
+import { hostFactsScript } from '../hypervisors/hypervScripts.ts';
+import { powershellRunner, type PowerShellRun } from '../hypervisors/powershellRunner.ts';
 import { kvmUsable, readHostFacts } from '../hypervisors/hostFacts.ts';
 import { SOCKET_PATH_MAX, type BerthPaths } from '../paths.ts';
 import { doctor, type DoctorFacts, type DoctorSettingsFact, type PathFact, type ToolFact } from './doctorChecks.ts';
@@ -28,7 +31,12 @@ export type DoctorInputs = {
   /** The environment whose DOCKER_HOST, DOCKER_CONTEXT and DOCKER_CONFIG count: the user's shell's, ideally. */
   env?: NodeJS.ProcessEnv;
   /** Program names (tests point these at missing programs). */
-  commands?: { qemu?: string; qemuImg?: string; docker?: string };
+  commands?: { qemu?: string; qemuImg?: string; docker?: string; hyperkit?: string };
+  /** The host's OS and CPU for the hypervisor check (default: this process's); tests set them. */
+  platform?: NodeJS.Platform;
+  arch?: string;
+  /** How PowerShell is run on Windows (tests pass a fake). */
+  powershell?: PowerShellRun;
   /** Where another engine's socket would be; /var/run/docker.sock. */
   defaultDockerSocket?: string;
   /** Per program; 10 s. */
@@ -38,9 +46,9 @@ export type DoctorInputs = {
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
 /** The first line `<cmd> --version` prints, `missing` when it is not on PATH, `broken` when it fails or hangs. */
-export async function toolVersion(cmd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ToolFact> {
+export async function toolVersion(cmd: string, env: NodeJS.ProcessEnv, timeoutMs: number, args: string[] = ['--version']): Promise<ToolFact> {
   try {
-    const { stdout, stderr } = await execFileAsync(cmd, ['--version'], { env, timeout: timeoutMs, windowsHide: true, maxBuffer: 64 * 1024 });
+    const { stdout, stderr } = await execFileAsync(cmd, args, { env, timeout: timeoutMs, windowsHide: true, maxBuffer: 64 * 1024 });
     const line = `${stdout}\n${stderr}`.split('\n').map((l) => l.trim()).find((l) => l !== '');
     return { state: 'ok', version: line ?? '(printed no version)' };
   } catch (e) {
@@ -121,13 +129,32 @@ export function diskFact(path: string): DoctorFacts['disk'] {
   }
 }
 
+/** What the macOS or Windows hypervisor looks like here; nothing on Linux (QEMU is the only driver). */
+export async function hypervisorFact(inputs: DoctorInputs, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<DoctorFacts['hypervisor']> {
+  const platform = inputs.platform ?? process.platform;
+  const arch = inputs.arch ?? process.arch;
+  if (platform === 'darwin') {
+    // HyperKit prints its version for -v; on Apple Silicon it cannot run at all, so it is not asked.
+    const hyperkit: ToolFact = arch === 'arm64' ? { state: 'missing' } : await toolVersion(inputs.commands?.hyperkit ?? 'hyperkit', env, timeoutMs, ['-v']);
+    return { hyperkit: { arch, hyperkit } };
+  }
+  if (platform === 'win32') {
+    try {
+      return { hyperv: (await (inputs.powershell ?? powershellRunner('powershell.exe', { timeoutMs }))(hostFactsScript())) as HypervFacts };
+    } catch (e) {
+      return { hypervError: (e as Error).message };
+    }
+  }
+  return undefined;
+}
+
 const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
 
 export async function gatherDoctorFacts(paths: BerthPaths, inputs: DoctorInputs = {}): Promise<DoctorFacts> {
   const env = inputs.env ?? process.env;
   const timeout = inputs.timeoutMs ?? 10_000;
   const cmd = { qemu: 'qemu-system-x86_64', qemuImg: 'qemu-img', docker: 'docker', ...inputs.commands };
-  const [qemu, qemuImg, cli] = await Promise.all([toolVersion(cmd.qemu, env, timeout), toolVersion(cmd.qemuImg, env, timeout), toolVersion(cmd.docker, env, timeout)]);
+  const [qemu, qemuImg, cli, hypervisor] = await Promise.all([toolVersion(cmd.qemu, env, timeout), toolVersion(cmd.qemuImg, env, timeout), toolVersion(cmd.docker, env, timeout), hypervisorFact(inputs, env, timeout)]);
   const linux = process.platform === 'linux';
   const defaultSocket = inputs.defaultDockerSocket ?? DEFAULT_DOCKER_SOCKET;
   const defaultSocketFact = pathFact(defaultSocket);
@@ -162,6 +189,7 @@ export async function gatherDoctorFacts(paths: BerthPaths, inputs: DoctorInputs 
     ...(inputs.guestClockDriftSeconds !== undefined ? { guestClockDriftSeconds: inputs.guestClockDriftSeconds } : {}),
     ...(settings ? { settings: summariseSettings(settings) } : {}),
     ...(inputs.vm ? { vm: inputs.vm } : {}),
+    ...(hypervisor ? { hypervisor } : {}),
   };
 }
 
