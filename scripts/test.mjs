@@ -1,4 +1,4 @@
-// `npm test`: the whole suite — type-check, lint, the Go agent's tests, the VM image build, then
+// `npm test`: the whole suite — type-check, lint, the Go tests, the VM image build, the app build, then
 // vitest (unit + real-VM suites). Ends with one plain line "N passed, N failed"; non-zero on any failure.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -34,45 +34,60 @@ const only = process.argv.slice(2);
 await step('typecheck', 'npx', ['tsc', '-b']);
 await step('lint', 'npx', ['eslint', '.']);
 
-// Go: count each test of the agent as one result.
+// Go: count each test of the agent and of the hvsock bridge as one result.
 const goEnv = { CGO_ENABLED: '0', GOPROXY: 'off', GOFLAGS: '-buildvcs=false', GOCACHE: join(root, 'vm-images/.cache/go-build') };
-const vet = await run('go vet', 'go', ['vet', './...'], { env: goEnv, cwd: join(root, 'vm-images/agent') });
-if (vet.code !== 0) {
-  failed++;
-  problems.push('go vet');
-} else passed++;
-const goRun = await new Promise((resolve) => {
-  process.stdout.write('\n=== go test (vm-images/agent)\n');
-  const child = spawn('go', ['test', '-json', './...'], { cwd: join(root, 'vm-images/agent'), env: { ...process.env, ...goEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let buf = '';
-  const counts = { pass: 0, fail: 0 };
-  child.stdout.on('data', (d) => {
-    buf += String(d);
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      try {
-        const ev = JSON.parse(line);
-        if (ev.Test && !ev.Test.includes('/') && (ev.Action === 'pass' || ev.Action === 'fail')) counts[ev.Action]++;
-        if (ev.Action === 'output' && /^(--- FAIL|FAIL|panic)/.test(ev.Output ?? '')) process.stdout.write(ev.Output);
-      } catch {
-        /* non-JSON build output */
+
+function goTest(dir) {
+  return new Promise((resolve) => {
+    process.stdout.write(`\n=== go test (${dir})\n`);
+    const child = spawn('go', ['test', '-json', './...'], { cwd: join(root, dir), env: { ...process.env, ...goEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let buf = '';
+    const counts = { pass: 0, fail: 0 };
+    child.stdout.on('data', (d) => {
+      buf += String(d);
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          const ev = JSON.parse(line);
+          if (ev.Test && !ev.Test.includes('/') && (ev.Action === 'pass' || ev.Action === 'fail')) counts[ev.Action]++;
+          if (ev.Action === 'output' && /^(--- FAIL|FAIL|panic)/.test(ev.Output ?? '')) process.stdout.write(ev.Output);
+        } catch {
+          /* non-JSON build output */
+        }
       }
-    }
+    });
+    child.on('error', () => resolve({ code: 127, counts }));
+    child.on('close', (code) => resolve({ code, counts }));
   });
-  child.on('error', () => resolve({ code: 127, counts }));
-  child.on('close', (code) => resolve({ code, counts }));
-});
-passed += goRun.counts.pass;
-failed += goRun.counts.fail;
-if (goRun.code !== 0 && goRun.counts.fail === 0) {
-  failed++;
-  problems.push('go test (build or setup)');
 }
-console.log(`go test: ${goRun.counts.pass} passed, ${goRun.counts.fail} failed`);
+
+for (const dir of ['vm-images/agent', 'helpers/hvsock-bridge']) {
+  const vet = await run(`go vet (${dir})`, 'go', ['vet', './...'], { env: goEnv, cwd: join(root, dir) });
+  if (vet.code !== 0) {
+    failed++;
+    problems.push(`go vet (${dir})`);
+  } else passed++;
+  const goRun = await goTest(dir);
+  passed += goRun.counts.pass;
+  failed += goRun.counts.fail;
+  if (goRun.code !== 0 && goRun.counts.fail === 0) {
+    failed++;
+    problems.push(`go test ${dir} (build or setup)`);
+  }
+  console.log(`go test ${dir}: ${goRun.counts.pass} passed, ${goRun.counts.fail} failed`);
+}
+// The hvsock bridge runs on Windows hosts only: it must vet and cross-compile for windows/amd64.
+const winEnv = { ...goEnv, GOOS: 'windows', GOARCH: 'amd64' };
+await step('go vet (hvsock-bridge, windows/amd64)', 'go', ['vet', '.'], { env: winEnv, cwd: join(root, 'helpers/hvsock-bridge') });
+const winOut = mkdtempSync(join(tmpdir(), 'berth-hvsock-'));
+await step('go build (hvsock-bridge, windows/amd64)', 'go', ['build', '-trimpath', '-o', join(winOut, 'hvsock-bridge.exe'), '.'], { env: winEnv, cwd: join(root, 'helpers/hvsock-bridge') });
+rmSync(winOut, { recursive: true, force: true });
 
 const build = await step('VM image', 'npm', ['run', '--silent', 'vm:build']);
+// The app's bundles and the renderer, fresh: the e2e suite serves renderer/dist, the packaging test reads dist/.
+await step('app build (bundles, renderer, icons check)', 'npm', ['run', '--silent', 'build']);
 
 const reportDir = mkdtempSync(join(tmpdir(), 'berth-vitest-'));
 const report = join(reportDir, 'report.json');

@@ -27,11 +27,12 @@ const withKey = (patch: Record<string, unknown>) => ({ ...base, ...patch });
 describe('defaultSettings', () => {
   it('gives 2 CPUs, 2 GiB, 64 GiB, auto, the home folder shared writable, loopback ports, and validates', () => {
     expect(base).toStrictEqual({
-      version: 3,
+      version: 4,
       cpus: 2,
       memory: 2 * GiB,
       disk: 64 * GiB,
       accel: 'auto',
+      driver: 'qemu',
       shares: [{ hostPath: '/Users/ada', writable: true }],
       ports: { bindAddress: '127.0.0.1' },
       docker: { daemon: {}, proxy: {} },
@@ -167,8 +168,25 @@ describe('validateSettings: the other settings', () => {
     expect(problemsOf(withKey({ startAtLogin: 'yes' }))).toStrictEqual(['startAtLogin "yes" is not true or false']);
     expect(problemsOf(withKey({ cpu: 4 }))).toStrictEqual(['cpu is not a setting Berth knows: check the spelling, or remove it']);
     expect(problemsOf(withKey({ ports: { bindAddress: '127.0.0.1', colour: 'red' } }))).toStrictEqual(['ports.colour is not a setting Berth knows: check the spelling, or remove it']);
-    expect(problemsOf(withKey({ version: 2 }))).toStrictEqual(['version 2 is not 3']);
+    expect(problemsOf(withKey({ version: 3 }))).toStrictEqual(['version 3 is not 4']);
     expect(problemsOf([])).toStrictEqual(['settings must be a JSON object, not []']);
+  });
+
+  it('driver: qemu anywhere; hyperkit only on an Intel Mac; hyperv only on Windows; unknown names refused', () => {
+    const on = (platform: string, arch: string) => ({ ...host, platform, arch });
+    expect(problemsOf(withKey({ driver: 'xhyve' }))).toStrictEqual(['driver "xhyve" is not one of qemu, hyperkit, hyperv']);
+    for (const [platform, arch] of [['linux', 'x64'], ['darwin', 'arm64'], ['darwin', 'x64'], ['win32', 'x64']] as const) {
+      expect(problemsOf(withKey({ driver: 'qemu' }), on(platform, arch))).toStrictEqual([]);
+    }
+    expect(problemsOf(withKey({ driver: 'hyperkit' }), on('darwin', 'x64'))).toStrictEqual([]);
+    expect(problemsOf(withKey({ driver: 'hyperkit' }), on('darwin', 'arm64'))).toStrictEqual([
+      'driver "hyperkit" cannot run on Apple Silicon (HyperKit is Intel-only): use driver "qemu", which runs on Hypervisor.framework (HVF) there',
+    ]);
+    expect(problemsOf(withKey({ driver: 'hyperkit' }), on('linux', 'x64'))).toStrictEqual(['driver "hyperkit" runs only on Intel Macs: use driver "qemu"']);
+    expect(problemsOf(withKey({ driver: 'hyperv' }), on('win32', 'x64'))).toStrictEqual([]);
+    expect(problemsOf(withKey({ driver: 'hyperv' }), on('darwin', 'x64'))).toStrictEqual(['driver "hyperv" runs only on Windows (Pro, Enterprise or Education with Hyper-V on): use driver "qemu"']);
+    // Without the platform (a file read on another machine), only the name is checked.
+    expect(problemsOf(withKey({ driver: 'hyperv' }))).toStrictEqual([]);
   });
 
   it.each(['127.0.0.1', '0.0.0.0', '::1', '::'])('accepts ports.bindAddress %s', (bindAddress) => {
@@ -248,6 +266,7 @@ describe('restartNeeded', () => {
     ['memory', { memory: 4 * GiB }],
     ['disk', { disk: 128 * GiB }],
     ['accel', { accel: 'tcg' as const }],
+    ['driver', { driver: 'hyperv' as const }],
     ['shares', { shares: [] }],
     ['docker.daemon', { docker: { daemon: { debug: true }, proxy: {} } }],
     ['docker.proxy', { docker: { daemon: {}, proxy: { http: 'http://p:1' } } }],

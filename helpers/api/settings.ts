@@ -1,8 +1,8 @@
-// Owns: settings version 3 — the zod schema and type, defaults and host-aware validation, sizes in
+// Owns: settings version 4 — the zod schema and type, defaults and host-aware validation, sizes in
 // human units (parseSize/formatSize) and which changes need a VM restart. zod only: the UI shares it.
 import { z } from 'zod';
 
-export const SETTINGS_VERSION = 3;
+export const SETTINGS_VERSION = 4;
 export const KiB = 1024;
 export const MiB = 1024 ** 2;
 export const GiB = 1024 ** 3;
@@ -18,10 +18,19 @@ export const DEFAULT_DISK = 64 * GiB;
 export const SIZE_CEILING = 1024 ** 5;
 
 export const accelChoices = ['auto', 'kvm', 'hvf', 'whpx', 'tcg'] as const;
+/**
+ * The hypervisor that runs the VM (docs/drivers.md): QEMU on every OS (the default), HyperKit on Intel
+ * Macs, Hyper-V on Windows. Each keeps its own data disk (qcow2, raw, VHDX): switching starts empty.
+ */
+export const driverChoices = ['qemu', 'hyperkit', 'hyperv'] as const;
 export const bindAddresses = ['127.0.0.1', '0.0.0.0', '::1', '::'] as const;
 
-/** What validation knows of the host; `home` is the folder shared by default. */
-export type SettingsHostFacts = { cpus: number; memoryBytes: number; currentDiskBytes?: number; home: string };
+/**
+ * What validation knows of the host; `home` is the folder shared by default. `platform` and `arch`
+ * (Node's names: darwin, win32, linux; x64, arm64), when given, let validation refuse a driver that
+ * cannot run here.
+ */
+export type SettingsHostFacts = { cpus: number; memoryBytes: number; currentDiskBytes?: number; home: string; platform?: string; arch?: string };
 
 const shareSchema = z.strictObject({ hostPath: z.string(), writable: z.boolean() });
 const proxySchema = z.strictObject({ http: z.string().optional(), https: z.string().optional(), noProxy: z.string().optional() });
@@ -33,6 +42,7 @@ export const settingsSchema = z.strictObject({
   memory: z.number().int(),
   disk: z.number().int(),
   accel: z.enum(accelChoices),
+  driver: z.enum(driverChoices),
   shares: z.array(shareSchema),
   ports: z.strictObject({ bindAddress: z.enum(bindAddresses) }),
   docker: z.strictObject({ daemon: z.record(z.string(), z.json()), proxy: proxySchema }),
@@ -114,6 +124,7 @@ export function defaultSettings(host: SettingsHostFacts): Settings {
     memory: Math.min(DEFAULT_MEMORY, l.memory.max),
     disk: Math.max(DEFAULT_DISK, Math.ceil((host.currentDiskBytes ?? 0) / MiB) * MiB),
     accel: 'auto',
+    driver: 'qemu',
     shares: [{ hostPath: host.home, writable: true }],
     ports: { bindAddress: '127.0.0.1' },
     docker: { daemon: {}, proxy: {} },
@@ -162,6 +173,9 @@ export function settingsProblems(s: Settings, host: SettingsHostFacts): Settings
   else if (s.disk > MAX_DISK) add('disk', `disk ${formatSize(s.disk)} is more than Berth supports: at most ${formatSize(MAX_DISK)}`);
   else if (s.disk % MiB !== 0) add('disk', `disk ${s.disk} bytes is not a whole number of MiB: use ${formatSize(Math.ceil(s.disk / MiB) * MiB)}`);
 
+  const driverProblem = driverProblemOn(s.driver, host);
+  if (driverProblem) add('driver', driverProblem);
+
   out.push(...shareProblems(s.shares));
   // T-01/T-03: the Docker API is reachable only through Berth's socket, never a TCP listener in the VM.
   // dockerd reads daemon.json keys case-insensitively (Go's encoding/json), so "Hosts" counts too.
@@ -176,6 +190,17 @@ export function settingsProblems(s: Settings, host: SettingsHostFacts): Settings
     }
   }
   return out;
+}
+
+/** Why `driver` cannot run on this host (when the host's platform is known), or undefined. */
+export function driverProblemOn(driver: Settings['driver'], host: Pick<SettingsHostFacts, 'platform' | 'arch'>): string | undefined {
+  if (host.platform === undefined || driver === 'qemu') return undefined;
+  if (driver === 'hyperkit') {
+    if (host.platform === 'darwin' && host.arch === 'arm64') return 'driver "hyperkit" cannot run on Apple Silicon (HyperKit is Intel-only): use driver "qemu", which runs on Hypervisor.framework (HVF) there';
+    if (host.platform !== 'darwin' || host.arch !== 'x64') return 'driver "hyperkit" runs only on Intel Macs: use driver "qemu"';
+  }
+  if (driver === 'hyperv' && host.platform !== 'win32') return 'driver "hyperv" runs only on Windows (Pro, Enterprise or Education with Hyper-V on): use driver "qemu"';
+  return undefined;
 }
 
 const PROXY_URL = /^(https?|socks5h?):\/\/[^\s/?#'"`\\$]+(\/[^\s'"`\\$]*)?$/i;
@@ -231,6 +256,7 @@ const EXPECTED: Record<string, string> = {
   memory: 'a size, like 4GiB',
   disk: 'a size, like 64GiB',
   accel: `one of ${accelChoices.join(', ')}`,
+  driver: `one of ${driverChoices.join(', ')}`,
   shares: 'a list of folders like [{"hostPath": "/Users/you", "writable": true}]',
   'shares[]': 'a folder like {"hostPath": "/Users/you", "writable": true}',
   'shares[].hostPath': 'a folder path, like /Users/you/code',
@@ -280,7 +306,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 // ---- what a change needs ----
 
-export const restartKeys = ['cpus', 'memory', 'disk', 'accel', 'shares', 'docker.daemon', 'docker.proxy'] as const;
+export const restartKeys = ['cpus', 'memory', 'disk', 'accel', 'driver', 'shares', 'docker.daemon', 'docker.proxy'] as const;
 export const liveKeys = ['ports.bindAddress', 'startAtLogin', 'stopVmOnQuit'] as const;
 
 /** Every setting that differs (object key order ignored), restart-needing ones first. */

@@ -16,11 +16,13 @@ import (
 	"berth/agent/internal/linkserve"
 )
 
-const serveSynopsis = "serve [-port berth.link] [-unix PATH] [-docker /var/run/docker.sock] [-poweroff /sbin/poweroff]"
+const serveSynopsis = "serve [-port berth.link] [-link-from /proc/cmdline] [-marks /dev/console] [-unix PATH] [-docker /var/run/docker.sock] [-poweroff /sbin/poweroff]"
 
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", serveSynopsis, stderr)
 	port := fs.String("port", linkserve.DefaultPortName, "name of the virtio-serial port carrying the guest link (/sys/class/virtio-ports/*/name)")
+	linkFrom := fs.String("link-from", "", "choose the transport from berth.link= in this kernel command line file (/proc/cmdline in the VM): virtio-serial[:name] (the default), vsock[:port], hvsock[:port]")
+	marks := fs.String("marks", "", "write the vsock link's milestones (transport missing and why, listening) as boot markers here (/dev/console in the VM)")
 	unixPath := fs.String("unix", "", "serve the link on this unix socket instead, one connection at a time (tests, other hypervisors' bridges)")
 	docker := fs.String("docker", dockerapi.DefaultSocket, "dockerd unix socket dialed for the docker target")
 	poweroff := fs.String("poweroff", "/sbin/poweroff", "command run after answering the shutdown RPC, split on spaces, run without a shell")
@@ -44,12 +46,30 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		PowerOff:     func() error { return runArgv(argv, stderr) },
 		Log:          stderr,
 	}
+	if *marks != "" {
+		f, err := os.OpenFile(*marks, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			fmt.Fprintf(stderr, "serve: -marks %s: %v; the link's milestones go to this log only\n", *marks, err)
+		} else {
+			defer f.Close()
+			srv.Marks = f
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
-	if *unixPath != "" {
+	switch {
+	case *unixPath != "":
 		err = srv.ServeUnix(ctx, *unixPath)
-	} else {
+	case *linkFrom != "":
+		var b []byte
+		if b, err = os.ReadFile(*linkFrom); err == nil {
+			var choice linkserve.LinkChoice
+			if choice, err = linkserve.ParseLinkChoice(string(b), *port); err == nil {
+				err = srv.Serve(ctx, choice)
+			}
+		}
+	default:
 		err = srv.ServePort(ctx, *port)
 	}
 	if err != nil {

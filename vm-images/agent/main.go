@@ -16,7 +16,7 @@ commands:
   wait-docker    wait until dockerd answers on its socket, then print its version
   power-button   run a command (default /sbin/poweroff) when the power button is pressed
   selftest       check the Docker engine without a docker CLI: selftest import|verify|write [flags]
-  serve          serve the host's streams (docker, tcp:<port>, rpc) over the guest link (virtio-serial)
+  serve          serve the host's streams (docker, tcp:<port>, rpc) over the guest link (virtio-serial or vsock)
 
 Run 'berth-agent <command> -h' to see the flags of a command.
 `

@@ -66,7 +66,7 @@ describe('shQuote', () => {
 const spec = {
   name: 'berth',
   arch: 'x86_64',
-  kernel: { package: 'linux-image-amd64', cmdline: 'console=ttyS0', modules: ['virtio_blk'] },
+  kernel: { package: 'linux-image-amd64', cmdline: 'console=ttyS0', modules: ['virtio_blk'], optionalModules: [] },
   packages: [{ name: 'busybox-static', files: ['/bin/busybox'] }],
   libraries: [],
   build: [],

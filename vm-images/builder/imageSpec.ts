@@ -44,6 +44,8 @@ export const imageSpecSchema = z
         package: debName,
         cmdline: z.string().min(1),
         modules: z.array(moduleName).min(1),
+        /** Copied with their dependencies and tried at boot after `modules`; one that cannot load (no such hardware) is skipped. */
+        optionalModules: z.array(moduleName).default([]),
       })
       .strict(),
     packages: z.array(z.object({ name: debName, files: z.array(absPath).min(1) }).strict()).min(1),

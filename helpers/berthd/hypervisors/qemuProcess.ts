@@ -6,11 +6,12 @@ import { killOnExit } from '../host/childReaper.ts';
 import { fileEnd } from '../host/fileEnd.ts';
 import { processAlive } from '../host/processLiveness.ts';
 import { ConsoleFollower } from './consoleFollower.ts';
+import type { VmExit, VmProcess } from './driver.ts';
 import { QmpClient } from './qmpClient.ts';
 import { qemuArgs } from './qemuArgs.ts';
 import type { VmConfig } from './vmConfig.ts';
 
-export type QemuExit = { code: number | null; signal: NodeJS.Signals | null; stderr: string };
+export type QemuExit = VmExit;
 
 /**
  * Where a QEMU process writes its console and listens for QMP. With `stderrLog`, QEMU's stderr goes
@@ -21,7 +22,7 @@ export type QemuIo = { consoleLog: string; qmpSocket?: string; stderrLog?: strin
 /** How the process is reached: our child, or a pid we adopted and watch. */
 type Handle = { pid: number | undefined; kill: () => void; onExit: (fn: (code: number | null, signal: NodeJS.Signals | null) => void) => void };
 
-export class QemuProcess {
+export class QemuProcess implements VmProcess {
   readonly console: ConsoleFollower;
   readonly exited: Promise<QemuExit>;
   private stderr = '';

@@ -10,11 +10,12 @@ export const KILL_TEST_HOME = '/home/berth-kill-test';
 export function settingsForSeq(seq: number): Settings {
   const shares = Array.from({ length: 1 + (seq % 40) }, (_, i) => ({ hostPath: `${KILL_TEST_HOME}/project-${seq}-${i}`, writable: i % 2 === 0 }));
   return {
-    version: 3,
+    version: 4,
     cpus: 1 + (seq % 4),
     memory: (1 + (seq % 8)) * GiB,
     disk: 64 * GiB + (seq % 1024) * MiB,
     accel: 'auto',
+    driver: 'qemu',
     shares,
     ports: { bindAddress: '127.0.0.1' },
     docker: { daemon: { labels: [`berth-test-seq=${seq}`] }, proxy: {} },

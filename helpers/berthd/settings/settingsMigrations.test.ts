@@ -45,11 +45,12 @@ describe('T-18: migrations', () => {
   it('v1: cpuCount, memoryMiB and diskGiB become cpus and bytes; home is shared; bindAddress moves under ports', () => {
     const m = migrate(fixture('v1.json'), ctx);
     expect(m.status === 'current' && m.settings).toStrictEqual({
-      version: 3,
+      version: 4,
       cpus: 4,
       memory: 4 * GiB,
       disk: 96 * GiB,
       accel: 'auto',
+      driver: 'qemu',
       shares: [{ hostPath: '/Users/ada', writable: true }],
       ports: { bindAddress: '127.0.0.1' },
       docker: { daemon: { 'registry-mirrors': ['https://mirror.example.com'], features: { buildkit: true } }, proxy: {} },
@@ -61,7 +62,8 @@ describe('T-18: migrations', () => {
   it('v2: keeps its shares and stopVmOnQuit, moves bindAddress, adds an empty proxy', () => {
     const m = migrate(fixture('v2.json'), ctx);
     expect(m.status === 'current' && m.settings).toMatchObject({
-      version: 3,
+      version: 4,
+      driver: 'qemu',
       cpus: 6,
       shares: [{ hostPath: '/Users/ada/code', writable: true }, { hostPath: '/Volumes/data', writable: false }],
       ports: { bindAddress: '0.0.0.0' },
@@ -71,13 +73,28 @@ describe('T-18: migrations', () => {
     expect(m.status === 'current' && 'bindAddress' in m.settings).toBe(false);
   });
 
+  it('v3: every other key kept as it was; driver added as qemu, the hypervisor that owns its qcow2 disk', () => {
+    const v3 = fixture('v3.json');
+    const m = migrate(v3, ctx);
+    expect(m.status === 'current' && m.applied).toStrictEqual(['v3→v4: driver was added: qemu, which ran every earlier Berth and owns its disk']);
+    expect(m.status === 'current' && m.settings).toStrictEqual({ ...v3, version: 4, driver: 'qemu' });
+  });
+
+  it('v3 with a driver key already there (a hand edit) keeps it for validation to judge', () => {
+    const m = migrate({ ...fixture('v3.json'), driver: 'hyperv' }, ctx);
+    expect(m.status === 'current' && m.settings.driver).toBe('hyperv');
+    const bad = migrate({ ...fixture('v3.json'), driver: 'xhyve' }, ctx);
+    const checked = validateSettings(bad.status === 'current' ? bad.settings : {}, host);
+    expect(checked.ok ? [] : checked.problems.map((p) => p.key)).toStrictEqual(['driver']);
+  });
+
   it('carries wrong types and unknown keys over for validation and the loader to name', () => {
     const m = migrate({ version: 1, cpuCount: 'four', memoryMiB: null, colour: 'teal' }, ctx);
     expect(m.status === 'current' && m.settings).toMatchObject({ cpus: 'four', memory: null, colour: 'teal' });
   });
 
   it('does not migrate a newer Berth file', () => {
-    const raw = { ...fixture('v3.json'), version: 7, newThing: true };
+    const raw = { ...fixture('v4.json'), version: 7, newThing: true };
     expect(migrate(raw, ctx)).toStrictEqual({ status: 'future', futureVersion: 7, settings: raw });
   });
 

@@ -1,4 +1,4 @@
-// Owns: the history of settings.json as numbered migrations (v1→v2→v3), each a pure function of the
+// Owns: the history of settings.json as numbered migrations (v1→v2→v3→v4), each a pure function of the
 // previous version's object, and migrate(), which brings a file of any known version up to the current one.
 import { GiB, MiB, SETTINGS_VERSION } from '../../api/settings.ts';
 
@@ -12,7 +12,9 @@ export type Migration = { from: number; to: number; what: string; up: (old: Raw,
  *     The home folder was always shared, writable; quitting always stopped the VM.
  * v2 (Berth 0.2): { version: 2, cpus, memory (bytes), disk (bytes), accel, bindAddress, shares: [{ hostPath, writable }],
  *     docker: { daemon }, startAtLogin, stopVmOnQuit }
- * v3 (Berth 0.3, current): bindAddress moved to ports.bindAddress; docker.proxy added. See helpers/api/settings.ts.
+ * v3 (Berth 0.3): bindAddress moved to ports.bindAddress; docker.proxy added.
+ * v4 (Berth 0.4, current): driver added (qemu, hyperkit, hyperv). Every earlier Berth ran QEMU, and its
+ *     disk is QEMU's qcow2, so a migrated file says "qemu". See helpers/api/settings.ts.
  *
  * A migration renames and converts what is there and leaves the rest alone: a value of the wrong type
  * is carried over for validation to name, a key it does not know is carried for the loader to report,
@@ -38,9 +40,14 @@ function v2ToV3(old: Raw): Raw {
   return next;
 }
 
+function v3ToV4(old: Raw): Raw {
+  return { ...old, version: 4, ...(old.driver === undefined ? { driver: 'qemu' } : {}) };
+}
+
 export const migrations: readonly Migration[] = [
   { from: 1, to: 2, what: 'cpuCount became cpus; memoryMiB and diskGiB became memory and disk in bytes; the home folder became an explicit share', up: v1ToV2 },
   { from: 2, to: 3, what: 'bindAddress moved to ports.bindAddress; docker.proxy was added', up: v2ToV3 },
+  { from: 3, to: 4, what: 'driver was added: qemu, which ran every earlier Berth and owns its disk', up: v3ToV4 },
 ];
 
 export type MigrationOutcome =

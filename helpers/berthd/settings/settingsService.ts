@@ -30,7 +30,7 @@ export class SettingsService {
   /** What validation knows of this host now: CPUs, RAM, home, and the VM disk's current size. */
   hostFacts(): SettingsHostFacts {
     const disk = inspectQcow2(this.dataDisk);
-    return { cpus: cpus().length, memoryBytes: totalmem(), home: homedir(), ...(disk ? { currentDiskBytes: disk.virtualSize } : {}) };
+    return { cpus: cpus().length, memoryBytes: totalmem(), home: homedir(), platform: process.platform, arch: process.arch, ...(disk ? { currentDiskBytes: disk.virtualSize } : {}) };
   }
 
   private read(): SettingsLoad {

@@ -148,11 +148,11 @@ describe('loadSettings', () => {
     const r = loadSettings(path, host);
     expect(r).toMatchObject({ status: 'future', futureVersion: 5, settings: { ...mine, accel: 'auto' }, unknownKeys: ['gpu'] });
     expect(r.notes[0]).toBe(
-      'settings.json was written by a newer Berth (settings version 5; this Berth knows up to 3). Berth uses what it understands and will not change the file: update Berth to change settings',
+      'settings.json was written by a newer Berth (settings version 5; this Berth knows up to 4). Berth uses what it understands and will not change the file: update Berth to change settings',
     );
     expect(r.notes.join('\n')).toContain('accel from the newer Berth\'s settings is not one this Berth can use (accel "vz" is not one of auto, kvm, hvf, whpx, tcg); using "auto"');
     expect(() => saveSettings(path, r.settings)).toThrow(SettingsSaveError);
-    expect(() => saveSettings(path, r.settings)).toThrow(/newer Berth \(settings version 5; this one knows up to 3\), so Berth will not overwrite it: update Berth/);
+    expect(() => saveSettings(path, r.settings)).toThrow(/newer Berth \(settings version 5; this one knows up to 4\), so Berth will not overwrite it: update Berth/);
     expect(readFileSync(path, 'utf8')).toBe(text);
     expect(files(dir)).toStrictEqual(['settings.json']);
   });

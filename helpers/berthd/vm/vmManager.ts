@@ -1,11 +1,10 @@
-// Runs the VM lifecycle's effects: host checks, disk, QEMU with an acceleration watchdog, the guest
-// link, Docker's readiness, the host socket, re-adoption after a berthd crash, and health while running.
+// Runs the VM lifecycle's effects: host checks, disk, the VM through its hypervisor driver (QEMU with an
+// acceleration watchdog, HyperKit, Hyper-V), the guest link, Docker's readiness, the host socket,
+// re-adoption after a berthd crash, and health while running.
 import { EventEmitter } from 'node:events';
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { formatSize, MiB, type Settings } from '../../api/settings.ts';
 import type { AccelInfo, DegradedReason, VmState } from '../../api/vmState.ts';
 import { ensureDockerContext } from '../docker/dockerContext.ts';
@@ -16,24 +15,21 @@ import { LinkSession } from '../guest/linkSession.ts';
 import type { LinkStream } from '../guest/linkStream.ts';
 import { AgentRpc } from '../guest/rpcClient.ts';
 import { failedAccelWhy, fallbackWhy, planAccel, type AccelSetting } from '../hypervisors/accelChoice.ts';
+import { HostProblem, type DriverRuntime, type VmProcess } from '../hypervisors/driver.ts';
+import { chooseDriver, driverRuntime, type DriverContext, type DriverHost } from '../hypervisors/driverChoice.ts';
 import { readHostFacts, rememberKvmHangs } from '../hypervisors/hostFacts.ts';
-import { QemuProcess } from '../hypervisors/qemuProcess.ts';
 import { VirtiofsdGroup, virtiofsAvailable } from '../hypervisors/virtiofsd.ts';
-import type { Accel } from '../hypervisors/vmConfig.ts';
-import { waitForExit } from '../host/processLiveness.ts';
+import type { Accel, VmConfig } from '../hypervisors/vmConfig.ts';
 import { ensureLayout, type BerthPaths } from '../paths.ts';
 import { PortService } from '../ports/portService.ts';
 import type { SettingsService } from '../settings/settingsService.ts';
 import { writeConfigDisk } from './configDisk.ts';
 import { guestConfigFromSettings } from './guestConfigFromSettings.ts';
-import { inspectQcow2 } from './qcow2Header.ts';
 import { defaultShareTransport, planShares, statFolderKind, type SharesPlan } from './sharesPlan.ts';
-import { ensureDataDisk, loadVmImage } from './vmImage.ts';
+import { imageDir, loadVmImage } from './vmImage.ts';
 import { VmHealth } from './vmHealth.ts';
-import { findAdoptable, removeVmRecord, writeVmRecord, type VmRecord } from './vmRecord.ts';
+import { readVmRecord, removeVmRecord, writeVmRecord, type VmRecord } from './vmRecord.ts';
 import { nextState, type VmEvent } from './vmStateMachine.ts';
-
-const execFileAsync = promisify(execFile);
 
 /**
  * BERTH_BENCH_HOSTFWD="hostPort:guestPort,…" adds QEMU user-net forwards on 127.0.0.1: a baseline for
@@ -62,6 +58,21 @@ function sharesStatus(plan: SharesPlan, choice: { transport: '9p' | 'virtiofs'; 
   return { ...choice, mounted: plan.guestMounts?.map((m) => m.guestPath) ?? [], problems: plan.problems };
 }
 
+/**
+ * The shares a driver cannot serve yet (HyperKit and Hyper-V: docs/drivers.md): none is mounted, each
+ * is named as a problem so `status` says plainly that the folder is not shared.
+ */
+function withoutShares(plan: SharesPlan, driver: DriverRuntime): SharesPlan {
+  const problems = [...plan.problems, ...plan.qemu.map((q) => `${q.hostPath} is not shared: Berth cannot share folders with the ${driver.label} driver yet (driver qemu can)`)];
+  return { ...plan, qemu: [], virtiofsd: [], guestMounts: [], problems };
+}
+
+/**
+ * How the VM manager picks and builds drivers. Tests give the host, the driver (in place of the
+ * setting, which this host's validation would refuse) and the fakes' binaries.
+ */
+export type VmDriverOptions = { host?: DriverHost; driver?: Settings['driver']; overrides?: Pick<DriverContext, 'hyperkit' | 'hyperv'> };
+
 class StartAborted extends Error {}
 
 export class StartFailure extends Error {
@@ -79,7 +90,14 @@ export class VmManager extends EventEmitter {
   state: VmState = { state: 'stopped' };
   accel: AccelInfo | undefined;
   dockerVersion: string | undefined;
-  qemu: QemuProcess | undefined;
+  /** The running VM, whatever runs it (QemuProcess, HyperkitProcess, HypervVm). */
+  vm: VmProcess | undefined;
+  /** The driver of the VM that runs or was last started. */
+  driver: DriverRuntime | undefined;
+  /** The VM under its old name (berthd's status reads its pid): the same object as `vm`. */
+  get qemu(): VmProcess | undefined {
+    return this.vm;
+  }
   session: LinkSession | undefined;
   dockerServer: DockerSocketServer | undefined;
   dockerContext: string | undefined;
@@ -97,12 +115,15 @@ export class VmManager extends EventEmitter {
   private abort: AbortController | undefined;
   private starting: Promise<void> | undefined;
   private degraded = new Map<DegradedReason['what'], string>();
+  /** One runtime per driver for this berthd's life (each remembers the VM it started). */
+  private readonly runtimes = new Map<Settings['driver'], DriverRuntime>();
 
   constructor(
     readonly paths: BerthPaths,
     readonly settings: SettingsService,
     private readonly log: (m: string) => void,
     private readonly accelFromEnv: AccelSetting | undefined = accelOverride(),
+    private readonly driverOptions: VmDriverOptions = {},
   ) {
     super();
     this.health = new VmHealth({
@@ -113,6 +134,33 @@ export class VmManager extends EventEmitter {
     });
     this.ports = new PortService({ open: (t) => this.openGuestStream(t), dockerSocket: paths.dockerSocket, bindAddress: () => settings.get().ports.bindAddress, log });
     this.ports.on('trouble', (m) => this.setDegraded('port', m));
+  }
+
+  /** The runtime of a driver (built once), whose graceful HyperKit stop is the agent's shutdown RPC. */
+  private runtimeOf(name: Settings['driver']): DriverRuntime {
+    let r = this.runtimes.get(name);
+    if (!r) {
+      r = driverRuntime(name, {
+        paths: this.paths,
+        log: this.log,
+        imageDir: imageDir(),
+        guestShutdown: () => this.agentShutdown(),
+        ...this.driverOptions.overrides,
+      });
+      this.runtimes.set(name, r);
+    }
+    return r;
+  }
+
+  /** The agent's `shutdown` RPC on the current link (HyperKit has no host-side ACPI button). */
+  private async agentShutdown(): Promise<void> {
+    if (!this.session) throw new Error('no guest link to ask the agent to shut down');
+    const rpc = AgentRpc.open(this.session);
+    try {
+      await rpc.call('shutdown', {}, 10_000);
+    } finally {
+      rpc.close();
+    }
   }
 
   private apply(event: VmEvent): boolean {
@@ -156,7 +204,17 @@ export class VmManager extends EventEmitter {
    * QMP, the guest link, Docker — instead of booting a second one (T-27). Resolves false when none.
    */
   async adoptIfRunning(): Promise<boolean> {
-    const found = findAdoptable(this.paths.vmRecord, this.paths.dataDisk);
+    // The record names the driver that started the VM; without one (Hyper-V keeps none), the setting's.
+    const name = readVmRecord(this.paths.vmRecord)?.driver ?? this.driverOptions.driver ?? this.settings.get().driver;
+    const chosen = chooseDriver(name, this.driverHost());
+    if (!chosen.ok) return false;
+    const driver = this.runtimeOf(name);
+    let found;
+    try {
+      found = await driver.adopt();
+    } catch (e) {
+      found = { kind: 'none' as const, why: `${driver.label} could not be asked: ${(e as Error).message}` };
+    }
     if (found.kind === 'none') {
       if (existsSync(this.paths.vmRecord)) {
         this.log(`not re-adopting a VM: ${found.why}`);
@@ -164,15 +222,18 @@ export class VmManager extends EventEmitter {
       }
       return false;
     }
-    const r = found.record;
-    this.log(`re-adopting the VM an earlier berthd started (QEMU pid ${r.pid}, up ${Math.round((Date.now() - r.startedAt) / 1000)} s)`);
+    const adopted = found.adopted;
     this.apply({ type: 'adopt' });
     try {
-      await this.track((signal) => this.runAdopt(r, signal));
+      await this.track((signal) => this.runAdopt(driver, adopted, signal));
     } catch {
       /* the state says why */
     }
     return this.state.state === 'running';
+  }
+
+  private driverHost(): DriverHost {
+    return this.driverOptions.host ?? { platform: process.platform, arch: process.arch };
   }
 
   private track(run: (signal: AbortSignal) => Promise<void>): Promise<void> {
@@ -180,7 +241,7 @@ export class VmManager extends EventEmitter {
     this.abort = ac;
     this.starting = run(ac.signal).catch(async (e: Error) => {
       if (e instanceof StartAborted || ac.signal.aborted) return;
-      const lastLog = this.qemu ? this.qemu.console.tail(20).split('\n') : [];
+      const lastLog = this.vm ? this.vm.console.tail(20).split('\n') : [];
       await this.teardown();
       const hint = e instanceof StartFailure ? e.hint : `see ${this.paths.consoleLog} and ${this.paths.berthdLog}`;
       this.log(`start failed: ${e.message}`);
@@ -190,18 +251,21 @@ export class VmManager extends EventEmitter {
     return this.starting;
   }
 
-  private async runAdopt(r: VmRecord, signal: AbortSignal): Promise<void> {
-    const qemu = QemuProcess.adopt(r.pid, { consoleLog: this.paths.consoleLog, qmpSocket: this.paths.qmpSocket, stderrLog: this.paths.qemuStderrLog });
-    this.qemu = qemu;
+  private async runAdopt(driver: DriverRuntime, a: { vm: VmProcess; startedAt?: number; cpus?: number; memoryMiB?: number; accel?: AccelInfo }, signal: AbortSignal): Promise<void> {
+    const vm = a.vm;
+    const now = this.settings.get();
+    this.vm = vm;
+    this.driver = driver;
     this.adopted = true;
-    this.accel = r.accel;
-    this.startedAt = r.startedAt;
-    this.applied = { ...this.settings.get(), cpus: r.cpus, memory: r.memoryMiB * MiB };
+    this.accel = a.accel ?? (driver.fixedAccel ? { ...driver.fixedAccel, requested: now.accel } : undefined);
+    this.startedAt = a.startedAt ?? Date.now();
+    this.applied = { ...now, driver: driver.name, cpus: a.cpus ?? now.cpus, memory: (a.memoryMiB ?? Math.floor(now.memory / MiB)) * MiB };
     // What the VM mounted is not recorded: the shares of the current settings are the best account of it.
-    const plan = planShares(this.applied.shares, { transport: '9p', platform: process.platform, folderKind: statFolderKind, socketDir: this.paths.socketDir });
+    let plan = planShares(this.applied.shares, { transport: '9p', platform: process.platform, folderKind: statFolderKind, socketDir: this.paths.socketDir });
+    if (!driver.sharesSupported) plan = withoutShares(plan, driver);
     this.shares = sharesStatus(plan, { transport: '9p', why: 're-adopted: the shares of the current settings' });
-    void qemu.exited.then((exit) => this.onQemuExit(qemu, exit.signal ?? (exit.code === null ? 'exited' : `code ${exit.code}`), exit.stderr));
-    const session = await this.abortable(this.connectLink(qemu, 60_000), signal);
+    void vm.exited.then((exit) => this.onVmExit(vm, exit.signal ?? (exit.code === null ? 'exited' : `code ${exit.code}`), exit.stderr));
+    const session = await this.abortable(this.connectLink(vm, 60_000), signal);
     this.phase('waiting for docker', 0.75, signal);
     await this.waitForDocker(session, 120_000, signal);
     await this.serveDocker(signal);
@@ -214,94 +278,91 @@ export class VmManager extends EventEmitter {
     ensureLayout(paths);
     const settings = this.settings.reload();
     const requested = this.accelFromEnv ?? settings.accel;
+    const chosen = chooseDriver(this.driverOptions.driver ?? settings.driver, this.driverHost());
+    if (!chosen.ok) throw new StartFailure(chosen.problem.message, chosen.problem.hint);
+    const driver = this.runtimeOf(chosen.driver);
+    this.driver = driver;
+    if (driver.name !== 'qemu') this.log(`driver: ${driver.label} (${chosen.why})`);
     let image;
     try {
       image = loadVmImage();
     } catch (e) {
       throw new StartFailure((e as Error).message, 'build the VM image with `npm run vm:build`');
     }
-    try {
-      await execFileAsync('qemu-system-x86_64', ['--version'], { timeout: 10_000 });
-    } catch {
-      throw new StartFailure('QEMU (qemu-system-x86_64) is not installed or does not run', 'install it: sudo apt-get install qemu-system-x86 qemu-utils');
-    }
-    await this.killLeftoverQemu();
+    await this.hostStep(() => driver.checkHost());
+    await this.hostStep(() => driver.clearLeftover());
     const probeFile = join(paths.runDir, 'accel-probe.json');
-    const plan = planAccel(requested, readHostFacts(probeFile));
+    const plan = driver.fixedAccel ? { first: driver.fixedAccel.accel, why: driver.fixedAccel.why } : planAccel(requested, readHostFacts(probeFile));
 
     this.phase('preparing disk', 0.1, signal);
     try {
-      const did = await ensureDataDisk(paths.dataDisk, settings.disk);
+      const did = await driver.ensureDisk(settings.disk);
       if (did) this.log(did);
     } catch (e) {
-      throw new StartFailure((e as Error).message, `Berth keeps the VM's disk at ${paths.dataDisk}`);
+      throw new StartFailure((e as Error).message, `Berth keeps the VM's disk at ${driver.dataDisk}`);
     }
-    const shares = await this.prepareShares(settings);
+    const shares = await this.prepareShares(settings, driver);
     writeConfigDisk(paths.configDisk, { ...guestConfigFromSettings(settings), mounts: shares.guestMounts });
 
     this.phase('booting', 0.2, signal);
     const memoryMiB = Math.floor(settings.memory / MiB);
-    const boot = (accel: Accel): QemuProcess => {
-      for (const s of [paths.guestLinkSocket, paths.qmpSocket]) rmSync(s, { force: true });
-      const q = QemuProcess.start(
-        {
-          name: 'berth',
-          cpus: settings.cpus,
-          memoryMiB,
-          accel,
-          kernel: image.kernel,
-          initrd: image.initrd,
-          cmdline: image.cmdline,
-          dataDisk: { path: paths.dataDisk, format: 'qcow2' },
-          configDisk: paths.configDisk,
-          consoleLog: paths.consoleLog,
-          qmpSocket: paths.qmpSocket,
-          guestLinkSocket: paths.guestLinkSocket,
-          pidFile: paths.qemuPidFile,
-          hostForwards: benchHostForwards(),
-          shares: shares.qemu,
-        },
-        'qemu-system-x86_64',
-        paths.qemuStderrLog,
-      );
-      this.qemu = q;
+    const config = (accel: Accel): VmConfig => ({
+      name: 'berth',
+      cpus: settings.cpus,
+      memoryMiB,
+      accel,
+      kernel: image.kernel,
+      initrd: image.initrd,
+      cmdline: image.cmdline,
+      dataDisk: { path: driver.dataDisk, format: 'qcow2' },
+      configDisk: paths.configDisk,
+      consoleLog: paths.consoleLog,
+      qmpSocket: paths.qmpSocket,
+      guestLinkSocket: paths.guestLinkSocket,
+      pidFile: paths.qemuPidFile,
+      hostForwards: driver.hostForwards ? benchHostForwards() : [],
+      shares: shares.qemu,
+    });
+    const boot = async (accel: Accel): Promise<VmProcess> => {
+      const q = await this.hostStep(() => driver.start(config(accel)));
+      this.vm = q;
       void q.exited.then((exit) => {
         // While an accelerator is being probed its QEMU may die or be killed: that is the probe's answer.
         if (probing === q) return;
-        this.onQemuExit(q, exit.signal ?? `code ${exit.code}`, exit.stderr);
+        this.onVmExit(q, exit.signal ?? `code ${exit.code}`, exit.stderr);
       });
       return q;
     };
-    let probing: QemuProcess | undefined;
-    let qemu = boot(plan.first);
+    let probing: VmProcess | undefined;
+    let vm = await boot(plan.first);
     this.accel = { accel: plan.first, requested, why: plan.why };
-    if (plan.fallback) {
-      probing = qemu;
+    if ('fallback' in plan && plan.fallback) {
+      probing = vm;
       try {
-        await this.abortable(qemu.console.waitFor(/^berth: init/, WATCHDOG_SECONDS * 1000), signal);
+        await this.abortable(vm.console.waitFor(/^berth: init/, WATCHDOG_SECONDS * 1000), signal);
         probing = undefined;
       } catch (e) {
         if (signal.aborted) throw new StartAborted();
-        const exit = qemu.running ? undefined : await qemu.exited;
+        const exit = vm.running ? undefined : await vm.exited;
         this.log(`${plan.first} probe failed: ${(e as Error).message.split('\n')[0]}`);
-        await qemu.kill();
+        await vm.kill();
         if (plan.first === 'kvm') rememberKvmHangs(probeFile);
-        qemu = boot(plan.fallback);
+        vm = await boot(plan.fallback);
         probing = undefined;
         const why = exit ? failedAccelWhy(plan.first, exit.stderr) : fallbackWhy(plan.first, WATCHDOG_SECONDS);
         this.accel = { accel: plan.fallback, requested, why };
       }
     }
     this.log(`acceleration: ${this.accel.accel} (${this.accel.why})`);
-    this.applied = settings;
+    this.applied = driver.name === settings.driver ? settings : { ...settings, driver: driver.name };
     this.startedAt = Date.now();
     this.adopted = false;
-    const record: VmRecord = { pid: qemu.pid ?? 0, startedAt: this.startedAt, accel: this.accel, dataDisk: paths.dataDisk, cpus: settings.cpus, memoryMiB };
+    const record: VmRecord = { pid: vm.pid ?? 0, startedAt: this.startedAt, accel: this.accel, dataDisk: driver.dataDisk, cpus: settings.cpus, memoryMiB, ...(driver.name === 'qemu' ? {} : { driver: driver.name }) };
     if (record.pid > 0) writeVmRecord(paths.vmRecord, record);
-    await this.abortable(qemu.console.waitFor(/^berth: init/, 120_000), signal);
+    await this.abortable(vm.console.waitFor(/^berth: init/, 120_000), signal);
 
     this.phase('waiting for agent', 0.5, signal);
-    const session = await this.abortable(this.connectLink(qemu, 180_000), signal);
+    const session = await this.abortable(this.connectLink(vm, 180_000), signal);
 
     this.phase('waiting for docker', 0.75, signal);
     await this.waitForDocker(session, 180_000, signal);
@@ -309,13 +370,24 @@ export class VmManager extends EventEmitter {
     this.becameReady();
   }
 
+  /** A driver step whose HostProblem becomes the start's failure, with the driver's hint. */
+  private async hostStep<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (e) {
+      if (e instanceof HostProblem) throw new StartFailure(e.message, e.hint);
+      throw e;
+    }
+  }
+
   /**
    * Plan the shares for this boot (9p unless BERTH_SHARE_TRANSPORT=virtiofs and virtiofsd runs here),
    * start virtiofsd for them, and say which folders are not shared and why.
    */
-  private async prepareShares(settings: Settings): Promise<SharesPlan> {
-    const choice = process.env.BERTH_SHARE_TRANSPORT === 'virtiofs' ? defaultShareTransport(virtiofsAvailable(), 'virtiofs') : defaultShareTransport({ ok: false, reason: 'not asked for' });
-    const plan = planShares(settings.shares, { transport: choice.transport, platform: process.platform, folderKind: statFolderKind, socketDir: this.paths.socketDir });
+  private async prepareShares(settings: Settings, driver: DriverRuntime): Promise<SharesPlan> {
+    const choice = process.env.BERTH_SHARE_TRANSPORT === 'virtiofs' && driver.sharesSupported ? defaultShareTransport(virtiofsAvailable(), 'virtiofs') : defaultShareTransport({ ok: false, reason: 'not asked for' });
+    const planned = planShares(settings.shares, { transport: choice.transport, platform: process.platform, folderKind: statFolderKind, socketDir: this.paths.socketDir });
+    const plan = driver.sharesSupported ? planned : withoutShares(planned, driver);
     for (const m of [...plan.notes, ...plan.problems]) this.log(`shares: ${m}`);
     if (plan.virtiofsd.length > 0) {
       await this.virtiofsd?.stop();
@@ -383,14 +455,17 @@ export class VmManager extends EventEmitter {
     });
   }
 
-  /** Connect to QEMU's end of the guest link and wait for the agent's HELLO. */
-  private async connectLink(qemu: QemuProcess, timeoutMs: number): Promise<LinkSession> {
+  /** Connect to the driver's end of the guest link (QEMU's or HyperKit's socket, Hyper-V's bridge pipe) and wait for the agent's HELLO. */
+  private async connectLink(vm: VmProcess, timeoutMs: number): Promise<LinkSession> {
+    const driver = this.driver;
+    const endpoint = driver?.linkEndpoint() ?? this.paths.guestLinkSocket;
+    const label = driver?.label ?? 'QEMU';
     const socket = await new Promise<Socket>((resolve, reject) => {
       const deadline = Date.now() + 10_000;
       const attempt = (): void => {
-        const s = connect(this.paths.guestLinkSocket);
+        const s = connect(endpoint);
         const onError = (e: Error): void => {
-          if (Date.now() > deadline || !qemu.running) reject(new StartFailure(`cannot connect to the guest link socket: ${e.message}`, 'QEMU did not create it; see the console log'));
+          if (Date.now() > deadline || !vm.running) reject(new StartFailure(`cannot connect to the guest link socket: ${e.message}`, `${label} did not create it; see the console log`));
           else setTimeout(attempt, 100);
         };
         s.once('error', onError);
@@ -442,38 +517,20 @@ export class VmManager extends EventEmitter {
     this.apply({ type: 'degraded', reasons: [...this.degraded].map(([w, m]) => ({ what: w, message: m })) });
   }
 
-  private onQemuExit(q: QemuProcess, how: string, stderr: string): void {
-    if (q !== this.qemu) return;
+  private onVmExit(q: VmProcess, how: string, stderr: string): void {
+    if (q !== this.vm) return;
     if (this.state.state === 'running' || this.state.state === 'starting') {
       const lastLog = q.console.tail(20).split('\n');
-      this.log(`QEMU exited unexpectedly (${how})${stderr ? `: ${stderr}` : ''}`);
+      const label = this.driver?.label ?? 'QEMU';
+      this.log(`${label} exited unexpectedly (${how})${stderr ? `: ${stderr}` : ''}`);
       this.abort?.abort();
       const failure = /Failed to get "write" lock/.test(stderr)
         ? { reason: `another VM is using Berth's disk ${this.paths.dataDisk}`, hint: 'stop the other Berth or QEMU using it (`pgrep -a qemu-system` lists them), then `berth start`' }
         : {
-            reason: `the VM stopped unexpectedly (QEMU ${how})${stderr ? `: ${stderr.split('\n')[0]}` : ''}`,
+            reason: `the VM stopped unexpectedly (${label} ${how})${stderr ? `: ${stderr.split('\n')[0]}` : ''}`,
             hint: 'start it again with `berth start`; your images and volumes are on its disk and survive',
           };
       void this.teardown().then(() => this.apply({ type: 'failed', ...failure, lastLog }));
-    }
-  }
-
-  /** A QEMU left running on our disk that could not be re-adopted: never two VMs on one disk. */
-  private async killLeftoverQemu(): Promise<void> {
-    if (!existsSync(this.paths.qemuPidFile)) return;
-    const pid = Number(readFileSync(this.paths.qemuPidFile, 'utf8').trim());
-    rmSync(this.paths.qemuPidFile, { force: true });
-    if (!Number.isInteger(pid) || pid <= 1 || pid === this.qemu?.pid) return;
-    let cmdline: string;
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      return;
-    }
-    if (cmdline.includes('qemu-system') && cmdline.includes(this.paths.dataDisk)) {
-      this.log(`a QEMU (pid ${pid}) from an earlier berthd still runs on this disk; stopping it`);
-      process.kill(pid, 'SIGKILL');
-      if (!(await waitForExit(pid, 10_000))) throw new StartFailure(`an earlier QEMU (pid ${pid}) on this disk did not stop`, `stop it by hand: kill -9 ${pid}`);
     }
   }
 
@@ -493,8 +550,8 @@ export class VmManager extends EventEmitter {
     this.session = undefined;
     this.linkSocket?.destroy();
     this.linkSocket = undefined;
-    if (this.qemu?.running) await this.qemu.kill();
-    if (!this.qemu?.running) removeVmRecord(this.paths.vmRecord);
+    if (this.vm?.running) await this.vm.kill();
+    if (!this.vm?.running) removeVmRecord(this.paths.vmRecord);
     await this.virtiofsd?.stop();
     this.virtiofsd = undefined;
     this.shares = undefined;
@@ -503,17 +560,18 @@ export class VmManager extends EventEmitter {
     this.startedAt = undefined;
   }
 
-  /** Fill the guest's free blocks with discards so the qcow2 gives the space back to the host. */
+  /** Fill the guest's free blocks with discards so the disk image (qcow2, sparse raw) gives the space back to the host. */
   async reclaimDisk(): Promise<{ beforeBytes: number; afterBytes: number; trimmedBytes: number; message: string }> {
     const rpc = this.rpc();
-    if (!rpc) throw new StartFailure('the VM is not running', 'start it with `berth start`, then reclaim its disk');
-    const before = inspectQcow2(this.paths.dataDisk)?.allocatedBytes ?? 0;
+    const driver = this.driver;
+    if (!rpc || !driver) throw new StartFailure('the VM is not running', 'start it with `berth start`, then reclaim its disk');
+    const before = driver.diskAllocatedBytes() ?? 0;
     const r = await rpc.call<{ trimmedBytes: number }>('disk.trim', {}, 600_000);
     // QEMU punches the holes as the discards arrive: read the file's allocation until it settles.
-    let after = inspectQcow2(this.paths.dataDisk)?.allocatedBytes ?? 0;
+    let after = driver.diskAllocatedBytes() ?? 0;
     for (let i = 0, still = 0; i < 40 && still < 3; i++) {
       await new Promise((res) => setTimeout(res, 250));
-      const now = inspectQcow2(this.paths.dataDisk)?.allocatedBytes ?? 0;
+      const now = driver.diskAllocatedBytes() ?? 0;
       still = now === after ? still + 1 : 0;
       after = now;
     }
@@ -539,15 +597,15 @@ export class VmManager extends EventEmitter {
     await this.ports.stop();
     await this.closeDockerSocket();
     let graceful = true;
-    const qemu = this.qemu;
-    if (qemu?.running) {
-      if (wasStarting) await qemu.kill();
+    const vm = this.vm;
+    if (vm?.running) {
+      if (wasStarting) await vm.kill();
       else {
         try {
-          graceful = (await qemu.powerdown(timeoutSeconds * 1000)).graceful;
+          graceful = (await vm.powerdown(timeoutSeconds * 1000)).graceful;
         } catch (e) {
-          this.log(`ACPI shutdown could not be asked for (${(e as Error).message}); forcing the VM off`);
-          await qemu.kill();
+          this.log(`${this.driver?.hostAcpi === false ? 'the agent\'s shutdown' : 'ACPI shutdown'} could not be asked for (${(e as Error).message}); forcing the VM off`);
+          await vm.kill();
           graceful = false;
         }
       }

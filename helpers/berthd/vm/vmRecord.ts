@@ -2,6 +2,7 @@
 // that the next berthd after a crash re-adopts that VM instead of booting a second one (T-27).
 import { readFileSync, rmSync } from 'node:fs';
 import { z } from 'zod';
+import { driverChoices } from '../../api/settings.ts';
 import { accelInfoSchema } from '../../api/vmState.ts';
 import { processAlive } from '../host/processLiveness.ts';
 import { writeFileAtomic } from '../settings/atomicFileWrite.ts';
@@ -14,6 +15,8 @@ export const vmRecordSchema = z.object({
   dataDisk: z.string(),
   cpus: z.number().int(),
   memoryMiB: z.number().int(),
+  /** The driver that started it; absent for QEMU (records written before drivers had names). */
+  driver: z.enum(driverChoices).optional(),
 });
 export type VmRecord = z.infer<typeof vmRecordSchema>;
 

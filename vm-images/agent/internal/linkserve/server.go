@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,10 @@ type Server struct {
 	TrimPath     string                // DefaultTrimPath when empty: trimmed by disk.trim, measured by vm.info
 	DialTimeout  time.Duration         // DefaultDialTimeout when 0
 	Log          io.Writer             // one line per session event; nil discards
+	// Marks, when set, gets the vsock link's milestones as boot markers on the serial console
+	// ("berth: guest link … (uptime Ns)", lib.sh's mark format): why the link cannot be served there,
+	// then where it is. The host sees them in the console log without berth.debug.
+	Marks io.Writer
 
 	logMu sync.Mutex
 }
@@ -83,6 +88,26 @@ func (srv *Server) dialAndProxy(st *link.Stream, network, addr string) {
 		return
 	}
 	proxy(st, c)
+}
+
+// markf writes one boot marker to Marks (when set) and the same words to the log.
+func (srv *Server) markf(format string, args ...any) {
+	srv.logf(format, args...)
+	if srv.Marks == nil {
+		return
+	}
+	srv.logMu.Lock()
+	defer srv.logMu.Unlock()
+	fmt.Fprintf(srv.Marks, "berth: "+format+" (uptime %ss)\n", append(args, uptime(srv.procDir()))...)
+}
+
+// uptime is /proc/uptime's first field ("12.34"), or "?" when it cannot be read.
+func uptime(procDir string) string {
+	b, err := os.ReadFile(procDir + "/uptime")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 func (srv *Server) logf(format string, args ...any) {

@@ -4,13 +4,9 @@ package linkserve
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
-	"time"
-
-	"berth/agent/internal/link"
 )
 
 // ServeUnix listens on a unix socket at path (a stale socket there is replaced) and serves one
@@ -25,42 +21,5 @@ func (srv *Server) ServeUnix(ctx context.Context, path string) error {
 		return fmt.Errorf("listening for the guest link: %w", err)
 	}
 	srv.logf("guest link on unix socket %s", path)
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		select {
-		case <-ctx.Done():
-		case <-stop:
-		}
-		ln.Close()
-	}()
-
-	var cur *link.Session
-	defer func() {
-		if cur != nil {
-			cur.Close()
-			cur.Wait()
-		}
-	}()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			srv.logf("accepting on %s: %v", path, err)
-			sleep(ctx, 100*time.Millisecond)
-			continue
-		}
-		if cur != nil {
-			select {
-			case <-cur.Done():
-			default:
-				srv.logf("a new connection on %s replaces the current session", path)
-			}
-			cur.Close()
-			cur.Wait()
-		}
-		cur = link.NewSession(c, srv.sessionConfig(false))
-	}
+	return srv.serveListener(ctx, netLinkListener{ln}, path)
 }

@@ -1,0 +1,161 @@
+// The Hyper-V driver (Windows): HypervVm behind the driver interface — the host check and the one
+// elevated registration of the link's service GUID, the VHDX, the boot ISO, and hvsock-bridge, which
+// gives berthd the guest link on a named pipe (Node cannot open AF_HYPERV sockets).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { killOnExit } from '../host/childReaper.ts';
+import type { BerthPaths } from '../paths.ts';
+import { HostProblem, type Adoption, type DriverRuntime, type VmProcess } from './driver.ts';
+import { hypervCheck, type HypervFacts } from './driverDoctor.ts';
+import { linkKernelParams } from './guestLinkParams.ts';
+import { HYPERV_BOOT_ISO, mediumManifestPath, mediumMismatch, type ImageManifest, type MediumManifest } from './hypervBootMedium.ts';
+import { linkBridgeArgv } from './hvsockBridgeArgs.ts';
+import { elevatedScript, hostFactsScript, HVSOCK_REGISTRATION_WHY, registerServiceScript, serviceRegisteredScript, stateScript, turnOffScript, type HypervVmSpec } from './hypervScripts.ts';
+import { hypervStateSchema, HypervVm } from './hypervVm.ts';
+import { powershellRunner, type PowerShellRun } from './powershellRunner.ts';
+import type { VmConfig } from './vmConfig.ts';
+
+/** Hyper-V's names and files for Berth's VM (pure: from BerthPaths and the image folder). */
+export function hypervFiles(paths: BerthPaths, imageDir: string): { vmName: string; vmDir: string; dataDisk: string; bootIso: string; consolePipe: string; linkPipe: string; bridgeLog: string } {
+  return {
+    vmName: 'berth',
+    vmDir: join(paths.vmDir, 'hyperv'),
+    dataDisk: join(paths.vmDir, 'data.vhdx'),
+    // Built with the image (vm-images/builder/efiBootMedium.ts): our kernel, initrd and command line as one EFI program.
+    bootIso: join(imageDir, HYPERV_BOOT_ISO),
+    consolePipe: '\\\\.\\pipe\\berth_console',
+    linkPipe: '\\\\.\\pipe\\berth_link',
+    bridgeLog: join(paths.logsDir, 'hvsock-bridge.log'),
+  };
+}
+
+/** Where hvsock-bridge.exe is: BERTH_HVSOCK_BRIDGE, or beside berthd's Node (the packaged app's resources). */
+export function hvsockBridgePath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.BERTH_HVSOCK_BRIDGE ?? join(dirname(process.execPath), 'hvsock-bridge.exe');
+}
+
+/** Why the boot ISO does not fit the image beside it (hyperv-boot.json against manifest.json), or undefined. */
+export function mediumProblem(iso: string, imageDir: string): string | undefined {
+  try {
+    const medium = JSON.parse(readFileSync(mediumManifestPath(iso), 'utf8')) as MediumManifest;
+    const image = JSON.parse(readFileSync(join(imageDir, 'manifest.json'), 'utf8')) as ImageManifest;
+    return mediumMismatch(medium, image);
+  } catch (e) {
+    return `the Hyper-V boot medium's manifest cannot be read (${(e as Error).message})`;
+  }
+}
+
+export type HypervDriverOptions = {
+  paths: BerthPaths;
+  log: (m: string) => void;
+  imageDir: string;
+  ps?: PowerShellRun;
+  bridgeBinary?: string;
+  pollMs?: number;
+  /** The host as Node names it; Hyper-V runs only on win32 (tests of the fake pass Linux as such). */
+  host?: { platform: string };
+};
+
+/** Hyper-V takes memory in even MiB: the setting's MiB rounded down to even. */
+export function hypervMemoryMiB(memoryMiB: number): number {
+  return Math.max(512, memoryMiB - (memoryMiB % 2));
+}
+
+export function hypervDriver(o: HypervDriverOptions): DriverRuntime {
+  const f = hypervFiles(o.paths, o.imageDir);
+  const ps = o.ps ?? powershellRunner();
+  const bridgeBinary = o.bridgeBinary ?? hvsockBridgePath();
+  let diskBytes = 0;
+  let bridge: ChildProcess | undefined;
+  const spec = (c: Pick<VmConfig, 'cpus' | 'memoryMiB'>): HypervVmSpec => ({
+    name: f.vmName, vmDir: f.vmDir, cpus: c.cpus, memoryMiB: hypervMemoryMiB(c.memoryMiB), dataDisk: f.dataDisk, bootIso: f.bootIso, consolePipe: f.consolePipe, switchName: 'Default Switch',
+  });
+
+  /** The bridge lives as long as the VM: it dials the VM's id, which Hyper-V gives at creation. */
+  const startBridge = (vm: HypervVm): void => {
+    bridge?.kill();
+    const id = vm.last.id;
+    if (!id) throw new HostProblem('Hyper-V did not say the VM\'s id, which the guest link needs', 'see the Hyper-V Manager; berth stop, then berth start');
+    const child = spawn(bridgeBinary, linkBridgeArgv(f.linkPipe, id), { stdio: ['ignore', 'ignore', 'pipe'], windowsHide: true });
+    killOnExit(child);
+    child.stderr?.on('data', (d) => o.log(`hvsock-bridge: ${String(d).trim()}`));
+    child.on('error', (e) => o.log(`hvsock-bridge could not start (${e.message}): the guest link cannot be reached`));
+    bridge = child;
+    void vm.exited.then(() => child.kill());
+  };
+
+  return {
+    name: 'hyperv',
+    label: 'Hyper-V',
+    diskFormat: 'vhdx',
+    linkKernelParams: linkKernelParams('hyperv'),
+    hostAcpi: true,
+    dataDisk: f.dataDisk,
+    fixedAccel: { accel: 'whpx', why: 'Hyper-V runs the VM on the Windows hypervisor itself' },
+    // Shares on Hyper-V need a file server the guest mounts (not in Berth yet: docs/drivers.md).
+    sharesSupported: false,
+    hostForwards: false,
+
+    async checkHost() {
+      if ((o.host?.platform ?? process.platform) !== 'win32') throw new HostProblem('Hyper-V runs only on Windows', 'berth settings set driver=qemu');
+      const facts = (await ps(hostFactsScript())) as HypervFacts;
+      const check = hypervCheck(facts);
+      if (check.status !== 'ok') throw new HostProblem(check.detail, check.fix ?? 'berth settings set driver=qemu');
+      if (!existsSync(f.bootIso)) throw new HostProblem(`the Hyper-V boot medium ${f.bootIso} is missing`, 'reinstall Berth, or build it: npm run vm:build-hyperv');
+      const why = mediumProblem(f.bootIso, o.imageDir);
+      if (why) throw new HostProblem(why, 'rebuild it from this image: npm run vm:build-hyperv (or reinstall Berth)');
+      if (!existsSync(bridgeBinary)) throw new HostProblem(`hvsock-bridge (${bridgeBinary}) is missing; Berth reaches its Hyper-V VM through it`, 'reinstall Berth, or set BERTH_HVSOCK_BRIDGE to the built hvsock-bridge.exe');
+      const reg = (await ps(serviceRegisteredScript())) as { registered?: boolean };
+      if (reg.registered) return;
+      o.log(`asking for an administrator once: ${HVSOCK_REGISTRATION_WHY}`);
+      const r = (await ps(elevatedScript(registerServiceScript()))) as { exitCode?: number };
+      const again = (await ps(serviceRegisteredScript())) as { registered?: boolean };
+      if (!again.registered) {
+        throw new HostProblem(`the guest link's Hyper-V service was not registered (the elevated step ended with ${r.exitCode ?? 'no exit code'})`, `${HVSOCK_REGISTRATION_WHY} Accept the administrator prompt on the next berth start, or use driver qemu.`);
+      }
+    },
+
+    /** A running VM that was not re-adopted is turned off: its disk is ours. */
+    async clearLeftover() {
+      const s = hypervStateSchema.parse(await ps(stateScript(f.vmName)));
+      if (s.state !== 'Running') return;
+      o.log(`the Hyper-V VM ${f.vmName} from an earlier berthd still runs; turning it off`);
+      await ps(turnOffScript(f.vmName));
+    },
+
+    /** HypervVm.start creates or grows the VHDX (never shrinks it) with this size. */
+    ensureDisk(sizeBytes) {
+      diskBytes = sizeBytes;
+      return Promise.resolve(undefined);
+    },
+
+    async start(config): Promise<VmProcess> {
+      const vm = await HypervVm.start(ps, spec(config), { consoleLog: config.consoleLog, diskBytes, pollMs: o.pollMs });
+      startBridge(vm);
+      return vm;
+    },
+
+    async adopt(): Promise<Adoption> {
+      const s = hypervStateSchema.parse(await ps(stateScript(f.vmName)));
+      if (s.state !== 'Running') return { kind: 'none', why: `the Hyper-V VM ${f.vmName} is ${s.state}` };
+      const vm = await HypervVm.adopt(ps, spec({ cpus: s.cpus ?? 1, memoryMiB: Math.floor((s.memoryBytes ?? 0) / 2 ** 20) }), { consoleLog: o.paths.consoleLog, diskBytes, pollMs: o.pollMs });
+      if (!vm) return { kind: 'none', why: `the Hyper-V VM ${f.vmName} stopped` };
+      o.log(`re-adopting the Hyper-V VM ${f.vmName} an earlier berthd started (up ${s.uptimeSeconds ?? 0} s)`);
+      startBridge(vm);
+      return {
+        kind: 'adopt',
+        adopted: { vm, startedAt: Date.now() - (s.uptimeSeconds ?? 0) * 1000, ...(s.cpus ? { cpus: s.cpus } : {}), ...(s.memoryBytes ? { memoryMiB: Math.floor(s.memoryBytes / 2 ** 20) } : {}) },
+      };
+    },
+
+    linkEndpoint: () => f.linkPipe,
+    diskAllocatedBytes: () => {
+      try {
+        return statSync(f.dataDisk).size;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}

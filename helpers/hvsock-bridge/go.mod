@@ -1,0 +1,3 @@
+module berth/hvsock-bridge
+
+go 1.19
