@@ -1,22 +1,21 @@
-// Benchmark of shared folders (npm run bench:shares; not part of npm test): one VM boot under TCG
-// with the same host folder shared twice — 9p (as berthd mounts it) and virtiofs (when virtiofsd can
-// run here) — plus the guest's own disk. A 256 MiB file (dd, conv=fsync; caches dropped in the guest
-// and for the file on the host before reading) and a tree of 5,000 small files (create, stat, read,
-// delete), each measured BENCH_REPS times (5), targets alternating; medians printed as a table and
-// written with the machine's description to test/bench/results/<date>-shares.json.
-// BENCH_VARIANTS=all also measures 9p cache=loose and cache=none and virtiofs cache=auto.
+// The shares section of the suite (BENCH_ONLY=shares npm run bench): one VM boot under TCG with the same
+// host folder shared twice — 9p (as berthd mounts it) and virtiofs (when virtiofsd can run here) — plus
+// the guest's own disk. A 256 MiB file (dd, conv=fsync; caches dropped in the guest and for the file on
+// the host before reading) and a tree of 5,000 small files (create, stat, read, delete), each measured
+// REPS times, targets alternating. BENCH_VARIANTS=all also measures 9p cache=loose and cache=none and
+// virtiofs cache=auto.
 import { execFileSync } from 'node:child_process';
-import { cpus, totalmem, release } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { VirtiofsdProcess, virtiofsAvailable, type VirtiofsCache } from '../../helpers/berthd/hypervisors/virtiofsd.ts';
 import type { VmShare } from '../../helpers/berthd/hypervisors/vmConfig.ts';
 import type { GuestMount, VirtiofsdJob } from '../../helpers/berthd/vm/sharesPlan.ts';
-import { builtImage, repoRoot, workDir } from '../image/imageVm.ts';
+import { builtImage, workDir } from '../image/imageVm.ts';
 import { bootShareVm, type ShareVm } from '../shares/shareVm.ts';
+import { median, REPS, type Comparison } from './benchReport.ts';
+import { withVmLock } from './vmLock.ts';
 
-const REPS = Number(process.env.BENCH_REPS ?? 5);
 const FILES = Number(process.env.BENCH_FILES ?? 5000);
 const BIG_MIB = Number(process.env.BENCH_BIG_MIB ?? 256);
 const ALL = process.env.BENCH_VARIANTS === 'all';
@@ -26,13 +25,16 @@ type Target = { name: string; guestDir: string; hostDir?: string; mountByHand?: 
 const OPS = ['bigWrite', 'bigRead', 'treeCreate', 'treeStat', 'treeRead', 'treeDelete'] as const;
 type Op = (typeof OPS)[number];
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+const OP_LABEL: Record<Op, string> = { bigWrite: `${BIG_MIB} MiB write`, bigRead: `${BIG_MIB} MiB read`, treeCreate: `${FILES} files create`, treeStat: `${FILES} files stat`, treeRead: `${FILES} files read`, treeDelete: `${FILES} files delete` };
 
-async function main(): Promise<void> {
+/** A figure of one target: MB/s for the big file, seconds for the tree. */
+const asFigure = (op: Op, ms: number[]): number[] => (op.startsWith('big') ? ms.map((x) => (BIG_MIB * 1.048576) / (x / 1000)) : ms.map((x) => x / 1000));
+
+export async function sharesSection(): Promise<{ comparisons: Comparison[]; details: Record<string, unknown> }> {
+  return withVmLock('the shares figures', measureShares);
+}
+
+async function measureShares(): Promise<{ comparisons: Comparison[]; details: Record<string, unknown> }> {
   const { manifest } = builtImage();
   const work = workDir('bench-shares');
   const host = join(work.dir, 'shared');
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
 
   let vm: ShareVm | undefined;
   const results: Record<string, Record<Op, number[]>> = {};
+  let details: Record<string, unknown> | undefined;
   try {
     const t0 = performance.now();
     vm = await bootShareVm({ dir: work.dir, layout: { qemu, guestMounts, virtiofsd }, virtiofsCache: VFS_CACHE, name: 'berth-bench-shares' });
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
     };
     const tree = `n=0; while [ $n -lt ${FILES} ]; do d=$T/tree/d$((n / 100)); [ $((n % 100)) -ne 0 ] || mkdir -p $d; echo "small file $n" >$d/f$n; n=$((n + 1)); done`;
     for (let rep = 1; rep <= REPS; rep++) {
-      for (const t of targets) {
+      for (const t of rep % 2 === 0 ? [...targets].reverse() : targets) {
         const r = (results[t.name] ??= { bigWrite: [], bigRead: [], treeCreate: [], treeStat: [], treeRead: [], treeDelete: [] });
         const T = `T=${t.guestDir}\n`;
         await sh(`${T}rm -rf $T/big $T/tree`);
@@ -130,74 +133,23 @@ async function main(): Promise<void> {
       }
     }
 
-    const rows = targets.map((t) => {
-      const r = results[t.name]!;
-      const m = Object.fromEntries(OPS.map((o) => [o, median(r[o])])) as Record<Op, number>;
-      return {
-        target: t.name,
-        bigWriteMBps: (BIG_MIB * 1.048576) / (m.bigWrite / 1000),
-        bigReadMBps: (BIG_MIB * 1.048576) / (m.bigRead / 1000),
-        treeCreateS: m.treeCreate / 1000,
-        treeStatS: m.treeStat / 1000,
-        treeReadS: m.treeRead / 1000,
-        treeDeleteS: m.treeDelete / 1000,
-      };
-    });
-    const table = [
-      `| target | ${BIG_MIB} MiB write MB/s | ${BIG_MIB} MiB read MB/s | ${FILES} files create s | stat s | read s | delete s |`,
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...rows.map((r) => `| ${r.target} | ${r.bigWriteMBps.toFixed(1)} | ${r.bigReadMBps.toFixed(1)} | ${r.treeCreateS.toFixed(2)} | ${r.treeStatS.toFixed(2)} | ${r.treeReadS.toFixed(2)} | ${r.treeDeleteS.toFixed(2)} |`),
-    ].join('\n');
-    console.log(`\nmedians of ${REPS} (exec overhead ${overheadMs.toFixed(0)} ms subtracted):\n${table}`);
-
-    const version = (cmd: string, args: string[]): string => {
-      try {
-        return execFileSync(cmd, args, { encoding: 'utf8' }).split('\n')[0]!.trim();
-      } catch {
-        return 'unknown';
-      }
-    };
-    const date = new Date().toISOString().slice(0, 10);
-    const outDir = join(repoRoot, 'test', 'bench', 'results');
-    mkdirSync(outDir, { recursive: true });
-    const out = join(outDir, `${date}-shares.json`);
-    writeFileSync(
-      out,
-      `${JSON.stringify(
-        {
-          date: new Date().toISOString(),
-          machine: {
-            cores: cpus().length,
-            cpuModel: cpus()[0]?.model,
-            memoryBytes: totalmem(),
-            hostKernel: release(),
-            hostFolderFs: execFileSync('df', ['--output=fstype', host], { encoding: 'utf8' }).split('\n')[1]!.trim(),
-            accel: 'tcg',
-            qemu: version('qemu-system-x86_64', ['--version']),
-            virtiofsd: vfs.ok ? vfs.version : `not used: ${vfs.reason}`,
-            runAsUid: process.getuid?.(),
-          },
-          vm: { cpus: 2, memoryMiB: 2048, guestKernel: manifest.kernelVersion, mounts: mounts.trim().split('\n') },
-          method: { reps: REPS, files: FILES, bigMiB: BIG_MIB, execOverheadMs: overheadMs, note: 'wall time on the host around each guest command, less one exec round trip; guest caches and the host page cache of the file dropped before reads' },
-          medians: rows,
-          samplesMs: results,
-        },
-        null,
-        2,
-      )}\n`,
-    );
-    console.log(`written ${out}`);
+    details = { vm: { cpus: 2, memoryMiB: 2048, guestKernel: manifest.kernelVersion, mounts: mounts.trim().split('\n') }, execOverheadMs: overheadMs, files: FILES, bigMiB: BIG_MIB, virtiofsd: vfs.ok ? vfs.version : `not used: ${vfs.reason}`, hostFolderFs: execFileSync('df', ['--output=fstype', host], { encoding: 'utf8' }).split('\n')[1]!.trim(), note: 'wall time on the host around each guest command, less one exec round trip; guest caches and the host page cache of the file dropped before reads', samplesMs: results };
   } finally {
     await vm?.stop();
     await autoVm?.stop();
     work.cleanup();
   }
+  const disk = targets[0]!.name;
+  const p9 = targets[1]!.name;
+  const comparisons: Comparison[] = [];
+  for (const op of OPS) {
+    const unit = op.startsWith('big') ? 'MB/s' : 's';
+    for (const t of targets.slice(1)) {
+      comparisons.push({ figure: `${OP_LABEL[op]}: ${t.name}`, unit, berth: asFigure(op, results[t.name]![op]), baseline: asFigure(op, results[disk]![op]), baselineName: disk });
+    }
+    for (const t of targets.slice(2)) {
+      comparisons.push({ figure: `${OP_LABEL[op]}: ${t.name}`, unit, berth: asFigure(op, results[t.name]![op]), baseline: asFigure(op, results[p9]![op]), baselineName: p9 });
+    }
+  }
+  return { comparisons, details: details ?? {} };
 }
-
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);

@@ -12,14 +12,15 @@ import { loadImageSpec, ImageSpecError, type ImageSpec } from './imageSpec.ts';
 import { indexKernelPackage, modinfoDepends, resolveModuleOrder, UnknownModuleError } from './kernelModules.ts';
 import { resolveLibraries, type LibraryPool } from './libraryResolver.ts';
 import { addFromPackage, addParents, globToRegExp, listPackageTree, StagingTree } from './stagingTree.ts';
-import { zstdCompress, ZSTD_LEVEL } from './zstdCompress.ts';
+import { extractVmlinux } from './pvhKernel.ts';
+import { compressInitramfs, compressionName, compressionSuffix, type InitramfsCompression } from './zstdCompress.ts';
 
 export type BuildOptions = {
   specFile: string;
   outDir: string;
   cacheDir: string;
   progress: BuildProgress;
-  /** zstd level of the initramfs (default 19). */
+  /** zstd level of the initramfs; without one the initramfs is lz4-compressed (zstdCompress.ts). */
   zstdLevel?: number;
 };
 
@@ -29,11 +30,14 @@ export type Manifest = {
   kernelVersion: string;
   cmdline: string;
   compression: string;
-  artifacts: Record<'kernel' | 'initrd', { file: string; bytes: number; sha256: string }>;
+  /** kernel: Debian's bzImage; vmlinux: the same kernel uncompressed, for QEMU's PVH entry (pvhKernel.ts). */
+  artifacts: Record<'kernel' | 'initrd' | 'vmlinux', { file: string; bytes: number; sha256: string }>;
   initrdUncompressedBytes: number;
   files: number;
   packages: { name: string; version: string; role: 'kernel' | 'package' | 'library' }[];
   modules: string[];
+  /** Tried at boot after `modules`, skipped when they cannot load (drivers of other hypervisors). */
+  optionalModules: string[];
   builtinModules: string[];
   libraries: string[];
 };
@@ -84,13 +88,19 @@ export async function buildImage(opts: BuildOptions): Promise<Manifest> {
   const index = indexKernelPackage(kernelRoot);
   const moduleBase = join(kernelRoot, 'lib/modules', index.kernelVersion);
   let order: ReturnType<typeof resolveModuleOrder>;
+  let optionalLoad: string[];
   try {
     order = resolveModuleOrder(spec.kernel.modules, index, modinfoDepends(moduleBase), (i) => s.locate(['kernel', 'modules', i]));
+    // Optional modules (other hypervisors' drivers): their dependencies not already loaded, in order.
+    const all = resolveModuleOrder([...spec.kernel.modules, ...spec.kernel.optionalModules], index, modinfoDepends(moduleBase), (i) =>
+      i < spec.kernel.modules.length ? s.locate(['kernel', 'modules', i]) : s.locate(['kernel', 'optionalModules', i - spec.kernel.modules.length]),
+    );
+    optionalLoad = all.load.filter((rel) => !order.load.includes(rel));
   } catch (e) {
     if (e instanceof UnknownModuleError) throw new ImageSpecError(s.file, e.line, e.message);
     throw e;
   }
-  for (const rel of order.load) {
+  for (const rel of [...order.load, ...optionalLoad]) {
     const path = `/lib/modules/${index.kernelVersion}/${rel}`;
     addParents(tree, path, 'kernel modules');
     tree.add(path, { kind: 'file', mode: 0o644, source: join(moduleBase, rel), size: statSync(join(moduleBase, rel)).size, origin: `kernel ${index.kernelVersion}` });
@@ -111,7 +121,7 @@ export async function buildImage(opts: BuildOptions): Promise<Manifest> {
 
   progress.step('adding files');
   addSpecFiles(s, tree, vmDir);
-  addGeneratedFiles(spec, tree, index.kernelVersion, order.load);
+  addGeneratedFiles(spec, tree, index.kernelVersion, order.load, optionalLoad);
 
   progress.step('resolving shared libraries');
   const pool: LibraryPool = {
@@ -129,17 +139,18 @@ export async function buildImage(opts: BuildOptions): Promise<Manifest> {
   stream.end();
   await once(stream, 'close');
   const cpioSha = await sha256File(cpioPath);
-  const level = opts.zstdLevel ?? ZSTD_LEVEL;
-  const compressed = join(opts.cacheDir, 'zstd', `${cpioSha}-${level}.zst`);
+  const compression: InitramfsCompression = opts.zstdLevel === undefined ? { tool: 'lz4' } : { tool: 'zstd', level: opts.zstdLevel };
+  const compressed = join(opts.cacheDir, 'zstd', `${cpioSha}-${compressionSuffix(compression)}`);
   if (!existsSync(compressed)) {
-    progress.step('compressing the initramfs', `zstd -${level}, ${(bytes / 1e6).toFixed(0)} MB`);
+    progress.step('compressing the initramfs', `${compressionName(compression)}, ${(bytes / 1e6).toFixed(0)} MB`);
     mkdirSync(dirname(compressed), { recursive: true });
-    await zstdCompress(cpioPath, `${compressed}.tmp`, level);
+    await compressInitramfs(cpioPath, `${compressed}.tmp`, compression);
     renameSync(`${compressed}.tmp`, compressed);
   }
   progress.step('writing artifacts');
   copyFileSync(compressed, join(outDir, 'initrd.img'));
   copyFileSync(join(kernelRoot, 'boot', `vmlinuz-${index.kernelVersion}`), join(outDir, 'kernel'));
+  await extractVmlinux(join(outDir, 'kernel'), join(outDir, 'vmlinux'));
 
   const artifact = async (file: string) => ({ file, bytes: statSync(join(outDir, file)).size, sha256: await sha256File(join(outDir, file)) });
   const role = (d: DebPackage): Manifest['packages'][number]['role'] =>
@@ -149,12 +160,13 @@ export async function buildImage(opts: BuildOptions): Promise<Manifest> {
     arch: spec.arch,
     kernelVersion: index.kernelVersion,
     cmdline: spec.kernel.cmdline,
-    compression: `zstd -${level}`,
-    artifacts: { kernel: await artifact('kernel'), initrd: await artifact('initrd.img') },
+    compression: compressionName(compression),
+    artifacts: { kernel: await artifact('kernel'), initrd: await artifact('initrd.img'), vmlinux: await artifact('vmlinux') },
     initrdUncompressedBytes: bytes,
     files,
     packages: debs.map((d) => ({ name: d.name, version: d.version, role: role(d) })).sort((a, b) => a.name.localeCompare(b.name)),
     modules: order.load,
+    optionalModules: optionalLoad,
     builtinModules: order.builtin,
     libraries,
   };
@@ -210,7 +222,7 @@ function addSpecFiles(s: Located, tree: StagingTree, vmDir: string): void {
   });
 }
 
-function addGeneratedFiles(spec: ImageSpec, tree: StagingTree, kernelVersion: string, load: string[]): void {
+function addGeneratedFiles(spec: ImageSpec, tree: StagingTree, kernelVersion: string, load: string[], optional: string[]): void {
   const gen = (path: string, text: string, mode = 0o644): void => {
     addParents(tree, path, 'generated');
     tree.add(path, { kind: 'file', mode, data: Buffer.from(text), origin: 'generated from berth.yml' });
@@ -218,6 +230,7 @@ function addGeneratedFiles(spec: ImageSpec, tree: StagingTree, kernelVersion: st
   gen('/etc/inittab', inittab(spec));
   gen('/etc/berth/onboot.list', onbootList(spec));
   gen('/etc/berth/modules.list', modulesList(kernelVersion, load));
+  gen('/etc/berth/modules-optional.list', modulesList(kernelVersion, optional));
   for (const svc of spec.services) gen(`/etc/berth/services/${svc.name}`, serviceDefinition(svc));
   addParents(tree, '/dev/console', 'generated');
   tree.add('/dev/console', { kind: 'chardev', mode: 0o600, major: 5, minor: 1, origin: 'generated' });

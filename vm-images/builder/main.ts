@@ -20,8 +20,8 @@ try {
     zstdLevel: zstdLevelFrom(process.env.BERTH_IMAGE_ZSTD_LEVEL),
   });
   const { kernel, initrd } = manifest.artifacts;
-  progress.done(`built ${relative(process.cwd(), outDir) || '.'}: kernel ${manifest.kernelVersion} ${mb(kernel.bytes)}, initrd ${mb(initrd.bytes)} ` +
-    `(${mb(manifest.initrdUncompressedBytes)} unpacked, ${manifest.files} entries, ${manifest.modules.length} modules), total ${mb(kernel.bytes + initrd.bytes)}`);
+  progress.done(`built ${relative(process.cwd(), outDir) || '.'}: kernel ${manifest.kernelVersion} ${mb(kernel.bytes)} (vmlinux ${mb(manifest.artifacts.vmlinux.bytes)}), initrd ${mb(initrd.bytes)} ` +
+    `(${manifest.compression}, ${mb(manifest.initrdUncompressedBytes)} unpacked, ${manifest.files} entries, ${manifest.modules.length} modules), total ${mb(kernel.bytes + initrd.bytes)}`);
   console.log(`kernel     sha256 ${kernel.sha256}`);
   console.log(`initrd.img sha256 ${initrd.sha256}`);
 } catch (e) {

@@ -1,0 +1,3 @@
+module berth/benchclient
+
+go 1.19
