@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     try {
       const { comparisons, details } = await s.run();
       const rows = comparisons.map(toRow);
-      const key = name === 'lever' ? `lever ${process.env.BENCH_LEVER_NAME ?? process.env.BENCH_LEVER_B}` : name;
+      const key = (name === 'lever' ? `lever ${process.env.BENCH_LEVER_NAME ?? process.env.BENCH_LEVER_B}` : name) + (process.env.BENCH_BERTHD === 'source' ? ' (berthd from source)' : '');
       const out = writeSection({ section: key, startedAt, seconds: (Date.now() - t0) / 1000, loadBefore, loadAfter: loadavg(), reps: REPS, rows, samples: comparisons, details });
       const t = table(s.title, rows);
       tables.push(t);

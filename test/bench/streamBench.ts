@@ -56,14 +56,15 @@ export async function streamSection(): Promise<{ comparisons: Comparison[]; deta
       await b.upload(client, '/tmp/bench/benchclient');
       // dockerd's socket on a guest TCP port for the hostfwd baseline (setsid: it outlives the exec stream).
       await b.sh(`setsid /tmp/bench/benchclient proxy -listen 0.0.0.0:${GUEST_PROXY_PORT} -to /var/run/docker.sock </dev/null >/tmp/bench/proxy.log 2>&1 &`);
-      const run = await b.docker(['run', '-d', '--name', 'bench-srv', '--tmpfs', `/srv:size=${MIB + 64}m`, '-p', `${pubPort}:80`, TEST_IMAGE, 'sh', '-c', `dd if=/dev/zero of=/srv/big bs=1M count=${MIB} 2>/dev/null && exec httpd -f -p 80 -h /srv`]);
+      // The file is in the container's own layer (docker cp cannot read a tmpfs mount of a container).
+      const run = await b.docker(['run', '-d', '--name', 'bench-srv', '-p', `${pubPort}:80`, TEST_IMAGE, 'sh', '-c', `dd if=/dev/zero of=/data/big bs=1M count=${MIB} 2>/dev/null && exec httpd -f -p 80 -h /data`]);
       if (run.code !== 0) throw new Error(`docker run of the stream server failed: ${run.stderr}`);
       // Berth's forward listens on the host port the container published.
       const deadline = Date.now() + 120_000;
       for (;;) {
         const ps = await b.docker(['port', 'bench-srv', '80/tcp']);
         hostPort = Number(/:(\d+)\s*$/m.exec(ps.stdout)?.[1] ?? 0);
-        const probe = hostPort ? await b.docker(['exec', 'bench-srv', 'test', '-f', '/srv/big']) : undefined;
+        const probe = hostPort ? await b.docker(['exec', 'bench-srv', 'test', '-f', '/data/big']) : undefined;
         const up = hostPort ? spawnOk('curl', ['-sf', '-o', '/dev/null', '-r', '0-0', `http://127.0.0.1:${hostPort}/big`]) : Promise.resolve(false);
         if (probe?.code === 0 && (await up)) break;
         if (Date.now() > deadline) throw new Error(`the published port did not answer on the host within 120 s (docker port: ${ps.stdout.trim()})`);
@@ -71,7 +72,7 @@ export async function streamSection(): Promise<{ comparisons: Comparison[]; deta
       }
       const fwdEnv = { ...b.env, DOCKER_HOST: `tcp://127.0.0.1:${fwdApiPort}` };
       const curl = (port: number): Promise<number> => timedDrain('curl', ['-sf', `http://127.0.0.1:${port}/big`], b.env, bytes);
-      const cp = (env: NodeJS.ProcessEnv): Promise<number> => timedDrain('docker', ['cp', 'bench-srv:/srv/big', '-'], env, bytes);
+      const cp = (env: NodeJS.ProcessEnv): Promise<number> => timedDrain('docker', ['cp', 'bench-srv:/data/big', '-'], env, bytes);
       for (let rep = 0; rep < REPS; rep++) {
         const steps: [() => Promise<number>, number[]][] = [
           [() => curl(hostPort), v.portBerth],
@@ -93,7 +94,7 @@ export async function streamSection(): Promise<{ comparisons: Comparison[]; deta
       { figure: `${MIB} MiB from a published port (HTTP GET)`, unit: 'MB/s', berth: v.portBerth, baseline: v.portFwd, baselineName: 'QEMU user-net hostfwd' },
       { figure: `${MIB} MiB through the Docker socket (docker cp)`, unit: 'MB/s', berth: v.sockBerth, baseline: v.sockFwd, baselineName: 'QEMU user-net hostfwd + TCP proxy to dockerd' },
     ],
-    details: { mib: MIB, hostPort, hostfwd: { port: `${fwdPort}->${pubPort}`, api: `${fwdApiPort}->${GUEST_PROXY_PORT} (bench client proxy -> /var/run/docker.sock)` }, server: 'busybox httpd in a container, the file on a tmpfs; docker cp of the same file' },
+    details: { mib: MIB, hostPort, hostfwd: { port: `${fwdPort}->${pubPort}`, api: `${fwdApiPort}->${GUEST_PROXY_PORT} (bench client proxy -> /var/run/docker.sock)` }, server: 'busybox httpd in a container serving a file of its own layer; docker cp of the same file' },
   };
 }
 
