@@ -11,7 +11,8 @@ import { HttpError } from './controlServer.ts';
 export function maintenanceHandlers(paths: BerthPaths, settings: SettingsService, manager: VmManager) {
   return {
     doctor: async (): Promise<DoctorReport> => {
-      const clock = manager.state.state === 'running' ? manager.health.clock : undefined;
+      // Measured now (and corrected if off): a value cached up to 30 s ago could be stale either way.
+      const clock = manager.state.state === 'running' ? ((await manager.health.checkClock('berth doctor')) ?? manager.health.clock) : undefined;
       return runDoctor(paths, {
         settings: settings.health(),
         vm: manager.state,

@@ -107,6 +107,9 @@ export class VmHealth {
         // Aim at the host's time when the request lands: half a round trip from now.
         await rpc.call('time.set', { unixNanos: (this.now() + rttMs / 2) * 1e6 }, 5000);
         status.lastCorrection = { at: this.now(), movedMs: -driftMs, why };
+        // What status and doctor show is the clock as it is now, not the drift just corrected.
+        status.driftMs = (await measureClockDrift(rpc, this.now)).driftMs;
+        status.checkedAt = this.now();
         // A guest just resumed may still jump as its kernel catches up on the time it was frozen:
         // look again in 2 s rather than at the next periodic check.
         this.lastClock = this.now() - this.opts.clockEveryMs + VERIFY_AFTER_CORRECTION_MS;
