@@ -1,11 +1,11 @@
 // Owns: the boot figures — `berth start` to Docker ready, cold (a new BERTH_HOME: berthd, a fresh disk)
 // and warm (`berth stop` then `berth start` on the same disk), against the plain Debian VM cold (a
 // never-booted copy of its disk) and warm (that disk booted again after a clean power-off); the phases of
-// each from the console markers; and the image sizes. Repetitions alternate which side goes first.
-import { existsSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// each from the console markers. Repetitions alternate which side goes first.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { builtImage, workDir } from '../image/imageVm.ts';
-import { allocatedBytes, bootDebian, debianSizes, ensureDebianVm, freshDebianDisk } from './baseline/debianVm.ts';
+import { bootDebian, ensureDebianVm, freshDebianDisk } from './baseline/debianVm.ts';
 import { benchBerth, type BootSample } from './benchBerth.ts';
 import { REPS, type Comparison } from './benchReport.ts';
 import type { Phases } from './bootTimeline.ts';
@@ -68,29 +68,12 @@ export async function bootSection(): Promise<{ comparisons: Comparison[]; detail
       comparisons.push({ figure: `${kind.toLowerCase()} phase: ${k.replace(/S$/, '')}`, unit: 's', berth: pick(`berth${kind}`), baseline: pick(`debian${kind}`), baselineName: 'plain Debian VM' });
     }
   }
-  const { manifest, kernel, initrd } = builtImage();
-  const deb = debianSizes();
-  const mb = (n: number): number => n / 1e6;
-  const vmlinux = join(dirname(kernel), 'vmlinux');
-  const booted = existsSync(vmlinux) ? vmlinux : kernel;
-  const debianMB = mb(deb.kernelBytes + deb.initrdBytes + deb.diskAllocatedBytes);
-  comparisons.push(
-    { figure: `image: what QEMU loads (${existsSync(vmlinux) ? 'vmlinux' : 'bzImage'} + initrd) vs Debian's kernel + initrd + disk`, unit: 'MB', berth: [mb(allocatedBytes(booted) + allocatedBytes(initrd))], baseline: [debianMB], baselineName: 'plain Debian VM' },
-    {
-      figure: 'image: every file shipped (bzImage, vmlinux, initrd) vs Debian\'s kernel + initrd + disk',
-      unit: 'MB',
-      berth: [mb([kernel, initrd, ...(existsSync(vmlinux) ? [vmlinux] : [])].reduce((n, f) => n + allocatedBytes(f), 0))],
-      baseline: [debianMB],
-      baselineName: 'plain Debian VM',
-      note: `initrd ${(manifest as { compression?: string }).compression ?? 'zstd'}; Debian's disk is ${deb.diskAllocatedBytes} allocated bytes of qcow2`,
-    },
-  );
   return {
     comparisons,
     details: {
       vm: { cpus: CPUS, memoryMiB: MEMORY_MIB },
-      berthImage: { kernelVersion: manifest.kernelVersion, cmdline: manifest.cmdline, kernelBytes: manifest.artifacts.kernel.bytes, initrdBytes: manifest.artifacts.initrd.bytes, compression: (manifest as { compression?: string }).compression },
-      debian: { ...ensureDebianVm().info, ...deb },
+      berthImage: builtImage().manifest,
+      debian: ensureDebianVm().info,
       phaseNote: 'beforeQemu: command to QEMU process start; firmware: QEMU start to guest clock zero (firmware, kernel load and decompression); kernel: to the first userspace marker; init: to Docker services starting (Berth: "boot steps done", Debian: docker.service ExecStartPre); docker: to dockerd answering in the guest; host: from there to the end of the measurement (Berth: berthd sees Docker through the link and serves the host socket)',
       samples,
     },

@@ -1,6 +1,6 @@
 // `npm run bench`: Berth's benchmark suite. Each figure is measured next to its baseline in the same run,
 // alternating, and reported as medians with the machine's description; nothing asserts a time.
-// BENCH_ONLY=boot,api,streams,shares,idle picks sections (and `lever`, an A/B of one lever: leverBench.ts);
+// BENCH_ONLY=boot,image,api,streams,shares,idle picks sections (and `lever`, an A/B of one lever: leverBench.ts);
 // BENCH_QUICK=1 takes 3 samples instead of 5.
 // VMs boot: run it as `flock /tmp/berth-vm.lock npm run bench`, or with BENCH_LOCK=rep (and no flock)
 // for the suite to take the lock one repetition at a time. Results: test/bench/results/<date>.json.
@@ -8,6 +8,7 @@ import { apiSection } from './apiBench.ts';
 import { bootSection } from './bootBench.ts';
 import { loadavg, machine, REPS, table, toRow, writeSection, type Comparison } from './benchReport.ts';
 import { idleSection } from './idleBench.ts';
+import { imageSection } from './imageBench.ts';
 import { leverSection } from './leverBench.ts';
 import { sharesSection } from './shares.bench.ts';
 import { streamSection } from './streamBench.ts';
@@ -16,7 +17,8 @@ import { lockPerRep } from './vmLock.ts';
 type Section = () => Promise<{ comparisons: Comparison[]; details: Record<string, unknown> }>;
 
 const SECTIONS: Record<string, { title: string; run: Section }> = {
-  boot: { title: 'Boot and image', run: bootSection },
+  boot: { title: 'Boot', run: bootSection },
+  image: { title: 'Image', run: imageSection },
   api: { title: 'Docker API and container start', run: apiSection },
   streams: { title: 'Streams', run: streamSection },
   shares: { title: 'Shared folders', run: sharesSection },
@@ -24,7 +26,7 @@ const SECTIONS: Record<string, { title: string; run: Section }> = {
   // Not in the default run: an A/B of one lever (BENCH_LEVER_A/B/NAME), stored under its name.
   lever: { title: 'Lever A/B', run: leverSection },
 };
-const DEFAULT = ['boot', 'api', 'streams', 'shares', 'idle'];
+const DEFAULT = ['boot', 'image', 'api', 'streams', 'shares', 'idle'];
 
 async function main(): Promise<void> {
   const only = (process.env.BENCH_ONLY ?? DEFAULT.join(',')).split(',').map((s) => s.trim()).filter(Boolean);

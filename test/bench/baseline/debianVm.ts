@@ -1,9 +1,9 @@
 // Owns: booting the baseline plain Debian 12 VM (built by build-debian-vm.sh) with the same QEMU binary,
 // accelerator, CPUs and memory as Berth, on a fresh copy of its disk (cold) or a booted one (warm),
-// until its serial console says Docker answers; and its sizes. Its argv is fixed: Berth's levers never
+// until its serial console says Docker answers. Its argv is fixed: Berth's levers never
 // apply to it.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QemuProcess } from '../../../helpers/berthd/hypervisors/qemuProcess.ts';
 import { repoRoot } from '../../image/imageVm.ts';
@@ -82,9 +82,4 @@ export async function bootDebian(dir: string, disk: string, opts: { cpus: number
 export function freshDebianDisk(path: string): string {
   copyFileSync(ensureDebianVm().disk, path);
   return path;
-}
-
-export function debianSizes(): { kernelBytes: number; initrdBytes: number; diskAllocatedBytes: number } {
-  const vm = ensureDebianVm();
-  return { kernelBytes: statSync(vm.kernel).size, initrdBytes: statSync(vm.initrd).size, diskAllocatedBytes: allocatedBytes(vm.disk) };
 }
