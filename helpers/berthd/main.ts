@@ -1,5 +1,6 @@
 // berthd: the engine daemon. One per $BERTH_HOME; owns the VM, serves the control API on
-// berth.sock and Docker on docker.sock. Started detached by `berth start`, logs to stdout.
+// berth.sock and Docker on docker.sock (named pipes on Windows: control/hostEndpoints.ts). Started
+// detached by `berth start`, logs to stdout.
 import type { Duplex } from 'node:stream';
 import type { ApiEvent } from '../api/controlApi.ts';
 import { TERMINAL_PATH, TERMINAL_PROTOCOL } from '../api/terminal.ts';
@@ -7,8 +8,10 @@ import type { Status } from '../api/vmState.ts';
 import { ControlServer, HttpError } from './control/controlServer.ts';
 import { dockerHandlers } from './control/dockerHandlers.ts';
 import { maintenanceHandlers } from './control/maintenanceHandlers.ts';
+import { pipeKeyPath, replacePipeKey } from './control/pipeKeyFile.ts';
 import { settingsHandlers } from './control/settingsHandlers.ts';
 import { acquireDaemonLock, DaemonRunningError } from './daemonLock.ts';
+import { PipeInUseError } from './forward/pipeListen.ts';
 import { spliceStreams } from './forward/spliceStreams.ts';
 import { berthPaths, ensureLayout } from './paths.ts';
 import { SettingsService } from './settings/settingsService.ts';
@@ -138,7 +141,18 @@ process.on('SIGHUP', () => void shutdown('SIGHUP'));
 try {
   await control.listen();
 } catch (e) {
-  log(`cannot serve the control API on ${paths.controlSocket}: ${(e as Error).message}`);
+  // We hold the daemon lock, so no berthd of this home holds the control pipe: someone took its name.
+  // A new key (run/pipe.key) gives the next start a name nobody has seen.
+  let newName = '';
+  if (e instanceof PipeInUseError) {
+    try {
+      replacePipeKey(paths.runDir);
+      newName = ' Berth has picked a new control pipe name: run `berth start` again.';
+    } catch (k) {
+      newName = ` Berth could not pick a new pipe name (${(k as Error).message}); delete ${pipeKeyPath(paths.runDir)} and start again.`;
+    }
+  }
+  log(`cannot serve the control API on ${paths.controlSocket}: ${(e as Error).message}${newName}`);
   release();
   process.exit(1);
 }

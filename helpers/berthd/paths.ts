@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hostEndpoints } from './control/hostEndpoints.ts';
+import { readOrCreatePipeKey } from './control/pipeKeyFile.ts';
 
 export const SOCKET_PATH_MAX = process.platform === 'darwin' ? 103 : 107;
 
@@ -11,7 +13,9 @@ export type BerthPaths = {
   home: string;
   runDir: string;
   socketDir: string;
+  /** berthd's control API: a unix socket, or a named pipe on Windows. */
   controlSocket: string;
+  /** Docker for clients: a unix socket, or \\.\pipe\berth_docker on Windows. */
   dockerSocket: string;
   qmpSocket: string;
   guestLinkSocket: string;
@@ -43,17 +47,19 @@ export function socketDirFor(home: string, uid = process.getuid?.() ?? 0): strin
   return join(tmpdir(), `berth-${uid}-${tag}`);
 }
 
-export function berthPaths(home = berthHome()): BerthPaths {
+/** `platform` picks the endpoints (hostEndpoints.ts): on win32 `controlSocket` and `dockerSocket` are named pipes. */
+export function berthPaths(home = berthHome(), platform: NodeJS.Platform = process.platform): BerthPaths {
   const runDir = join(home, 'run');
   const socketDir = socketDirFor(home);
+  const endpoints = hostEndpoints({ platform, home, socketDir, ...(platform === 'win32' ? { pipeKey: readOrCreatePipeKey(runDir) } : {}) });
   const logsDir = join(home, 'logs');
   const vmDir = join(home, 'vm');
   return {
     home,
     runDir,
     socketDir,
-    controlSocket: join(socketDir, 'berth.sock'),
-    dockerSocket: join(socketDir, 'docker.sock'),
+    controlSocket: endpoints.control,
+    dockerSocket: endpoints.docker,
     qmpSocket: join(socketDir, 'qmp.sock'),
     guestLinkSocket: join(socketDir, 'guest-link.sock'),
     lockFile: join(runDir, 'berthd.lock'),

@@ -60,6 +60,11 @@ describe('readyLines', () => {
     expect(readyLines({ ...base, accel: { accel: 'tcg', requested: 'auto', why: 'x' } }, 1_000)[0]).toContain('acceleration tcg)');
   });
 
+  it('on Windows the DOCKER_HOST line is PowerShell\'s, on the public pipe', () => {
+    const lines = readyLines({ ...base, dockerSocket: '\\\\.\\pipe\\berth_docker', dockerContext: 'berth' }, 1_000);
+    expect(lines.at(-1)).toBe("or for one shell:              $env:DOCKER_HOST = 'npipe:////./pipe/berth_docker'");
+  });
+
   it('the DOCKER_HOST line uses the socket as reported (a short temp dir for a long home, T-23)', () => {
     const lines = readyLines({ ...base, dockerSocket: '/tmp/berth-1000-0123456789/docker.sock' }, 1_000);
     expect(lines.at(-1)).toBe('or for one shell:              export DOCKER_HOST=unix:///tmp/berth-1000-0123456789/docker.sock');

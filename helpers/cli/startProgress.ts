@@ -1,6 +1,7 @@
 // Pure rendering of the start progress line ("berth: booting … 12.3s") from the VM state, and the
 // closing lines that tell the user how to point docker at Berth.
 import type { Status, VmState } from '../api/vmState.ts';
+import { dockerHostShellLine } from '../berthd/control/hostEndpoints.ts';
 
 export function progressLine(vm: VmState, elapsedMs: number): string {
   const t = `${(elapsedMs / 1000).toFixed(1)}s`;
@@ -22,6 +23,6 @@ export function readyLines(s: Status, elapsedMs: number): string[] {
   const engine = s.dockerVersion ? `Docker ${s.dockerVersion}` : 'Docker';
   const lines = [`berth: ${engine} is ready (${(elapsedMs / 1000).toFixed(1)} s, acceleration ${s.accel?.accel ?? '?'}).`];
   if (s.dockerContext) lines.push(`Use it from this shell with:   docker context use ${s.dockerContext}`);
-  lines.push(`or for one shell:              export DOCKER_HOST=unix://${s.dockerSocket}`);
+  lines.push(`or for one shell:              ${dockerHostShellLine(s.dockerSocket)}`);
   return lines;
 }

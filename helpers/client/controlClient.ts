@@ -1,5 +1,6 @@
-// The CLI's client of berthd's control API: JSON over the unix socket, responses checked against
-// the shared schemas, API errors shown as "message" + "hint", and the server-sent event stream.
+// The CLI's client of berthd's control API: JSON over the unix socket (a named pipe on Windows: the
+// caller passes BerthPaths.controlSocket, chosen by berthd/control/hostEndpoints.ts), responses checked
+// against the shared schemas, API errors shown as "message" + "hint", and the server-sent event stream.
 import { request } from 'node:http';
 import type { z } from 'zod';
 import { apiErrorSchema, apiEventSchema, routes, type ApiEvent } from '../api/controlApi.ts';

@@ -52,6 +52,16 @@ describe('openTerminal (terminalClient)', () => {
     );
   });
 
+  it('on Windows the control pipe goes in the URL\'s path, where ws reads the socket before the first colon', () => {
+    const pipe = '\\\\.\\pipe\\berth_control-0123456789abcdef0123456789abcdef';
+    const url = new URL(terminalUrl(pipe, { kind: 'vm' }));
+    // What ws does with a ws+unix: URL (websocket.js initAsClient): socket = path up to the first ':'.
+    const path = url.pathname + url.search;
+    expect(url.protocol).toBe('ws+unix:');
+    expect(path.slice(0, path.indexOf(':'))).toBe(pipe);
+    expect(path.slice(path.indexOf(':') + 1)).toBe(`/v1/terminal?spec=${encodeURIComponent('{"kind":"vm"}')}`);
+  });
+
   it('offers berth-terminal.v1, sends input written before the socket opened, and passes bytes and messages', async () => {
     const { sock, seen } = await serve((ws) => {
       send(ws, { type: 'ready', title: 'VM shell' });

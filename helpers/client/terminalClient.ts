@@ -6,9 +6,13 @@ import { apiErrorSchema } from '../api/controlApi.ts';
 import { TERMINAL_PATH, TERMINAL_PROTOCOL, terminalServerMessageSchema, type TerminalServerMessage, type TerminalSpec } from '../api/terminal.ts';
 import type { TerminalChannel } from '../api/transport.ts';
 
-/** The ws URL of a terminal on berthd's control socket. */
+/**
+ * The ws URL of a terminal on berthd's control socket. A Windows pipe (`\\.\pipe\…`) cannot be a URL's
+ * host, so it goes in the path (`ws+unix:\\.\pipe\…:/v1/terminal`): ws takes what is before the first `:` as the socket.
+ */
 export function terminalUrl(socketPath: string, spec: TerminalSpec): string {
-  return `ws+unix://${socketPath}:${TERMINAL_PATH}?spec=${encodeURIComponent(JSON.stringify(spec))}`;
+  const at = socketPath.startsWith('\\\\') ? `ws+unix:${socketPath}` : `ws+unix://${socketPath}`;
+  return `${at}:${TERMINAL_PATH}?spec=${encodeURIComponent(JSON.stringify(spec))}`;
 }
 
 type ErrorMessage = Extract<TerminalServerMessage, { type: 'error' }>;

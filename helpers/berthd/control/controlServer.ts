@@ -1,4 +1,5 @@
-// berthd's control API on a unix socket only this user can open (0600 in a 0700 dir): JSON requests
+// berthd's control API on a unix socket only this user can open (0600 in a 0700 dir), or on Windows on
+// the control pipe (hostEndpoints.ts; others get read-only access and cannot send a request): JSON requests
 // validated with the shared zod schemas, errors as {code, message, hint}, an SSE event stream, and
 // streamed calls (POST answered as SSE items, then end or error; cancelled when the client leaves).
 import { chmodSync } from 'node:fs';
@@ -6,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import type { z } from 'zod';
 import { MAX_REQUEST_BYTES, routes, streams, type ApiError, type ApiEvent, type StreamName } from '../../api/controlApi.ts';
+import { listenOnPipe } from '../forward/pipeListen.ts';
 import { claimSocketPath } from '../forward/unixSocketClaim.ts';
 import { WebSocketRoutes, type WebSocketHandler } from './webSocketRoutes.ts';
 
@@ -88,10 +90,13 @@ export class ControlServer {
     private readonly handlers: ControlHandlers,
     private readonly initialEvents: () => ApiEvent[],
     private readonly upgrades: Record<string, UpgradeHandler> = {},
+    /** The host's platform: win32 serves a named pipe (no file to claim or chmod). */
+    private readonly platform: NodeJS.Platform = process.platform,
   ) {}
 
   async listen(): Promise<void> {
-    await claimSocketPath(this.path);
+    const pipe = this.platform === 'win32';
+    if (!pipe) await claimSocketPath(this.path);
     const server = createServer((req, res) => void this.onRequest(req, res));
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (this.webSockets.handle(req, socket, head)) return;
@@ -103,6 +108,11 @@ export class ControlServer {
       }
       handler(url.searchParams, socket, head);
     });
+    if (pipe) {
+      await listenOnPipe(server, this.path, "berthd's control pipe");
+      this.server = server;
+      return;
+    }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.path, () => resolve());

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import type { DoctorReport } from '../../api/diagnostics.ts';
 import type { Settings } from '../../api/settings.ts';
 import type { VmState } from '../../api/vmState.ts';
+import { dockerHostUrl } from '../control/hostEndpoints.ts';
 import type { AccelSetting } from '../hypervisors/accelChoice.ts';
 import type { HypervFacts } from '../hypervisors/driverDoctor.ts';
 import { hostFactsScript } from '../hypervisors/hypervScripts.ts';
@@ -179,7 +180,7 @@ export async function gatherDoctorFacts(paths: BerthPaths, inputs: DoctorInputs 
       defaultSocket,
       defaultSocketFact,
       defaultSocketIsBerth: defaultSocketFact.type !== 'missing' && sameFile(defaultSocket, paths.dockerSocket),
-      berthHost: `unix://${paths.dockerSocket}`,
+      berthHost: dockerHostUrl(paths.dockerSocket),
       ...(nonEmpty(env.DOCKER_HOST) ? { dockerHost: env.DOCKER_HOST } : {}),
       ...(nonEmpty(env.DOCKER_CONTEXT) ? { dockerContextEnv: env.DOCKER_CONTEXT } : {}),
       config,

@@ -1,7 +1,8 @@
-// Keeps a docker CLI context named `berth` pointing at Berth's socket. It never switches the user's
-// current context: `docker context use berth` (or DOCKER_HOST) is the user's choice.
+// Keeps a docker CLI context named `berth` pointing at Berth's socket (npipe:////./pipe/berth_docker on
+// Windows). It never switches the user's current context: `docker context use berth` (or DOCKER_HOST) is the user's choice.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { dockerHostUrl } from '../control/hostEndpoints.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -9,8 +10,9 @@ export const CONTEXT_NAME = 'berth';
 
 export type ContextResult = { ok: true; action: 'created' | 'updated' | 'unchanged' } | { ok: false; message: string };
 
+/** `socketPath`: Berth's Docker endpoint for clients (BerthPaths.dockerSocket): a unix socket or a named pipe. */
 export async function ensureDockerContext(socketPath: string, docker = 'docker', env: NodeJS.ProcessEnv = process.env): Promise<ContextResult> {
-  const host = `unix://${socketPath}`;
+  const host = dockerHostUrl(socketPath);
   const run = (args: string[]) => execFileAsync(docker, args, { env, timeout: 15_000 });
   let current: string | undefined;
   try {

@@ -1,8 +1,10 @@
-// The host's Docker endpoint: a unix socket (0600 in a 0700 dir) where each client connection
-// becomes one guest-link stream to dockerd, byte for byte, half-close included (T-10).
+// The host's Docker endpoint: a unix socket (0600 in a 0700 dir), or on Windows berthd's private named
+// pipe, where each client connection becomes one guest-link stream to dockerd, byte for byte, half-close
+// included (T-10).
 import { chmodSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { listenOnPipe } from './pipeListen.ts';
 import { spliceStreams } from './spliceStreams.ts';
 import { claimSocketPath } from './unixSocketClaim.ts';
 
@@ -20,9 +22,17 @@ export class DockerSocketServer {
     private readonly openStream: StreamOpener,
     private readonly log: (m: string) => void = () => {},
     private readonly join: ConnectionJoiner = (client, stream) => spliceStreams(client, stream, this.log, 'docker'),
+    /** The host's platform: win32 serves a named pipe (no file to claim or chmod). */
+    private readonly platform: NodeJS.Platform = process.platform,
   ) {}
 
   async listen(): Promise<void> {
+    if (this.platform === 'win32') {
+      const server = createServer({ allowHalfOpen: true }, (client) => this.onClient(client));
+      await listenOnPipe(server, this.path, "berthd's private Docker pipe");
+      this.server = server;
+      return;
+    }
     const claimed = await claimSocketPath(this.path);
     if (claimed === 'removed-stale') this.log(`removed a stale socket file at ${this.path}`);
     const server = createServer({ allowHalfOpen: true }, (client) => this.onClient(client));

@@ -2,6 +2,7 @@
 // (their home) and with which environment (Docker pointed at Berth's socket, no other context).
 import { accessSync, constants, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { dockerHostUrl } from '../control/hostEndpoints.ts';
 
 export type HostShellPlan = { file: string; args: string[]; cwd: string; env: Record<string, string>; title: string };
 
@@ -29,7 +30,7 @@ export function chooseHostShell(env: NodeJS.ProcessEnv, isExecutable: (path: str
 export function hostShellEnv(base: NodeJS.ProcessEnv, dockerSocket: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) if (v !== undefined && !DROPPED.includes(k)) env[k] = v;
-  env.DOCKER_HOST = `unix://${dockerSocket}`;
+  env.DOCKER_HOST = dockerHostUrl(dockerSocket);
   env.TERM = 'xterm-256color';
   env.COLORTERM = 'truecolor';
   return env;

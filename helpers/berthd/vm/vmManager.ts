@@ -7,9 +7,10 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { formatSize, MiB, type Settings } from '../../api/settings.ts';
 import type { AccelInfo, DegradedReason, VmState } from '../../api/vmState.ts';
+import { dockerServerEndpoint } from '../control/hostEndpoints.ts';
 import { ensureDockerContext } from '../docker/dockerContext.ts';
 import { guardDockerConnection } from '../forward/dockerApiGuard.ts';
-import { DockerSocketServer } from '../forward/dockerSocketServer.ts';
+import { DockerEndpointError, HostDockerEndpoint } from '../forward/hostDockerEndpoint.ts';
 import { pingDocker } from '../guest/dockerPing.ts';
 import { LinkSession } from '../guest/linkSession.ts';
 import type { LinkStream } from '../guest/linkStream.ts';
@@ -99,7 +100,7 @@ export class VmManager extends EventEmitter {
     return this.vm;
   }
   session: LinkSession | undefined;
-  dockerServer: DockerSocketServer | undefined;
+  dockerServer: HostDockerEndpoint | undefined;
   dockerContext: string | undefined;
   /** The settings the running VM was started with. */
   applied: Settings | undefined;
@@ -421,13 +422,17 @@ export class VmManager extends EventEmitter {
   private async serveDocker(signal: AbortSignal): Promise<void> {
     // Bind mounts are checked against the shares this VM mounted (not settings saved since): a path outside
     // them is refused with a message naming the setting, instead of dockerd making an empty folder.
-    const server = new DockerSocketServer(this.paths.dockerSocket, () => this.openGuestStream('docker'), this.log, (client, stream) =>
-      guardDockerConnection(client, stream, { shares: () => this.applied?.shares ?? [], log: this.log }),
-    );
+    // On Windows the server is on a private pipe and hvsock-bridge serves the public one (hostDockerEndpoint.ts).
+    const server = new HostDockerEndpoint({
+      serverEndpoint: dockerServerEndpoint(this.paths.dockerSocket),
+      openStream: () => this.openGuestStream('docker'),
+      log: this.log,
+      join: (client, stream) => guardDockerConnection(client, stream, { shares: () => this.applied?.shares ?? [], log: this.log }),
+    });
     try {
       await server.listen();
     } catch (e) {
-      throw new StartFailure((e as Error).message, "another program holds Berth's Docker socket; stop it or remove the file");
+      throw new StartFailure((e as Error).message, e instanceof DockerEndpointError ? e.hint : "another program holds Berth's Docker socket; stop it or remove the file");
     }
     this.dockerServer = server;
     const ctx = await ensureDockerContext(this.paths.dockerSocket);
