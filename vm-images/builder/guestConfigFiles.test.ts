@@ -140,6 +140,15 @@ describe('serviceDefinition', () => {
     expect(source(def, `printf '%s\\0' "$@"`).split('\0').slice(0, -1)).toEqual(run);
     expect(source(def, `printf '%s' "$WAIT_FOR"`)).toBe("/run/it's here");
   });
+
+  it('gives several waitFor paths one per line, and the emulated-CPU flag only when asked', () => {
+    const def = serviceDefinition({ name: 'd', run: ['/x'], waitFor: ['/run/a b', "/run/it's", '/run/*'], noAslrWhenEmulated: true });
+    const each = `set -f; IFS='
+'; for p in $WAIT_FOR; do printf '[%s]' "$p"; done`;
+    expect(source(def, each)).toBe("[/run/a b][/run/it's][/run/*]");
+    expect(source(def, 'printf %s "$NO_ASLR_WHEN_EMULATED"')).toBe('1');
+    expect(source(serviceDefinition({ name: 'e', run: ['/x'] }), 'printf "[%s]" "$NO_ASLR_WHEN_EMULATED"')).toBe('[]');
+  });
 });
 
 describe('modulesList', () => {

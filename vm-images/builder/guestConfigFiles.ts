@@ -29,7 +29,8 @@ export function onbootList(spec: ImageSpec): string {
 export function serviceDefinition(service: ImageSpec['services'][number]): string {
   return [
     `# Generated from vm-images/berth.yml (service ${service.name}).`,
-    `WAIT_FOR=${shQuote(service.waitFor ?? '')}`,
+    `WAIT_FOR=${shQuote([service.waitFor ?? []].flat().join('\n'))}`,
+    `NO_ASLR_WHEN_EMULATED=${service.noAslrWhenEmulated ? '1' : ''}`,
     `set -- ${service.run.map(shQuote).join(' ')}`,
     '',
   ].join('\n');

@@ -58,7 +58,13 @@ export const imageSpecSchema = z
         .object({
           name: z.string().regex(/^[a-z][a-z0-9-]*$/),
           run: z.array(z.string().min(1)).min(1),
-          waitFor: absPath.optional(),
+          // Paths that must all exist before it starts (a step's /run/berth/step-<name>, a socket …).
+          waitFor: z.union([absPath, z.array(absPath).min(1)]).optional(),
+          // Under an emulated CPU (berth.cpu=emulated), start it without address-space randomization:
+          // QEMU's TCG then reuses its translations of shared libraries across the many short processes
+          // the service runs (dockerd's iptables: ~30 → ~8 ms each). Never for a service whose children
+          // become containers: the personality is inherited.
+          noAslrWhenEmulated: z.boolean().optional(),
         })
         .strict(),
     ),

@@ -92,7 +92,7 @@ describe('qemuArgs snapshots', () => {
         "-initrd",
         "/opt/berth/initramfs.cpio.zst",
         "-append",
-        "console=ttyS0 quiet",
+        "console=ttyS0 quiet berth.cpu=emulated",
         "-chardev",
         "file,id=console,path=/tmp/berth/console.log",
         "-serial",

@@ -37,7 +37,8 @@ export function qemuArgs(c: VmConfig): string[] {
     '-rtc', 'base=utc,clock=host',
     '-kernel', c.kernel,
     '-initrd', c.initrd,
-    '-append', c.cmdline,
+    // berth.cpu=emulated: the guest's boot and dockerd run without ASLR, which TCG needs to reuse its translations.
+    '-append', c.accel === 'tcg' ? `${c.cmdline} berth.cpu=emulated` : c.cmdline,
     '-chardev', opts({ file: true, id: 'console', path: c.consoleLog }),
     '-serial', 'chardev:console',
     '-device', 'virtio-rng-pci',
