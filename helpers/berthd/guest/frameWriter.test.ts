@@ -51,6 +51,7 @@ describe('FrameWriter', () => {
     const b = source(3, 3);
     w.wake(a);
     w.wake(b);
+    await new Promise((r) => process.nextTick(r)); // the tick's frames leave when it ends (cork)
     // The first frame filled the transport past its high-water mark: nothing else is pulled.
     expect(show(t.frames)).toEqual(['1:1']);
     expect(w.isBlocked).toBe(true);
@@ -73,6 +74,25 @@ describe('FrameWriter', () => {
       '3:3',
     ]);
     expect(w.isBlocked).toBe(false);
+  });
+
+  it("sends the frames of one tick in one writev, and the next tick's in another", async () => {
+    const batches: number[] = [];
+    const transport = new Duplex({
+      read() {},
+      writev(chunks, cb) {
+        batches.push(chunks.length);
+        cb();
+      },
+    });
+    const w = new FrameWriter(transport);
+    w.wake(source(1, 3));
+    w.send({ type: 'PING', stream: 0, payload: Buffer.alloc(8) });
+    expect(batches, 'nothing before the tick ends').toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    w.wake(source(2, 2));
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([4, 2]);
   });
 
   it('writes nothing after stop()', async () => {
