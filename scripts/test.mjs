@@ -34,7 +34,7 @@ const only = process.argv.slice(2);
 await step('typecheck', 'npx', ['tsc', '-b']);
 await step('lint', 'npx', ['eslint', '.']);
 
-// Go: count each test of the agent and of the hvsock bridge as one result.
+// Go: count each test of the agent, the hvsock bridge and the 9P server as one result.
 const goEnv = { CGO_ENABLED: '0', GOPROXY: 'off', GOFLAGS: '-buildvcs=false', GOCACHE: join(root, 'vm-images/.cache/go-build') };
 
 function goTest(dir) {
@@ -63,7 +63,7 @@ function goTest(dir) {
   });
 }
 
-for (const dir of ['vm-images/agent', 'helpers/hvsock-bridge']) {
+for (const dir of ['vm-images/agent', 'helpers/hvsock-bridge', 'helpers/ninep-server']) {
   const vet = await run(`go vet (${dir})`, 'go', ['vet', './...'], { env: goEnv, cwd: join(root, dir) });
   if (vet.code !== 0) {
     failed++;
@@ -84,6 +84,12 @@ await step('go vet (hvsock-bridge, windows/amd64)', 'go', ['vet', '.'], { env: w
 const winOut = mkdtempSync(join(tmpdir(), 'berth-hvsock-'));
 await step('go build (hvsock-bridge, windows/amd64)', 'go', ['build', '-trimpath', '-o', join(winOut, 'hvsock-bridge.exe'), '.'], { env: winEnv, cwd: join(root, 'helpers/hvsock-bridge') });
 rmSync(winOut, { recursive: true, force: true });
+// The 9P server runs beside HyperKit on Intel Macs: it must vet and cross-compile for darwin/amd64.
+const macEnv = { ...goEnv, GOOS: 'darwin', GOARCH: 'amd64' };
+await step('go vet (ninep-server, darwin/amd64)', 'go', ['vet', '.'], { env: macEnv, cwd: join(root, 'helpers/ninep-server') });
+const macOut = mkdtempSync(join(tmpdir(), 'berth-ninep-'));
+await step('go build (ninep-server, darwin/amd64)', 'go', ['build', '-trimpath', '-o', join(macOut, 'berth-ninep-server'), '.'], { env: macEnv, cwd: join(root, 'helpers/ninep-server') });
+rmSync(macOut, { recursive: true, force: true });
 
 const build = await step('VM image', 'npm', ['run', '--silent', 'vm:build']);
 // The app's bundles and the renderer, fresh: the e2e suite serves renderer/dist, the packaging test reads dist/.

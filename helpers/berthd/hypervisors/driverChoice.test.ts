@@ -41,7 +41,7 @@ describe('driver runtimes', () => {
   });
   it('HyperKit: its own raw disk, pid file, and the vsock forward socket as the link', () => {
     const h = driverRuntime('hyperkit', ctx);
-    expect(h).toMatchObject({ name: 'hyperkit', diskFormat: 'raw', dataDisk: '/home/ann/.berth/vm/data.raw', hostAcpi: false, sharesSupported: false, fixedAccel: { accel: 'hvf' } });
+    expect(h).toMatchObject({ name: 'hyperkit', diskFormat: 'raw', dataDisk: '/home/ann/.berth/vm/data.raw', hostAcpi: false, sharesSupported: true, fixedAccel: { accel: 'hvf' } });
     expect(h.linkEndpoint()).toBe(`${hyperkitFiles(paths).vsockDir}/00000003.00000be7`);
     expect(hyperkitFiles(paths).pidFile).toBe('/home/ann/.berth/run/hyperkit.pid');
   });

@@ -54,6 +54,8 @@ describe('hyperkitArgs refuses what HyperKit cannot be given', () => {
     ['a bad uuid', (b) => (b.x.uuid = '$(uuidgen)'), /not a UUID/],
     ['a bad share tag', (b) => { b.c.shares = [{ tag: 'a,b', hostPath: '/x', readOnly: false }]; b.x.ninePSockets = { 'a,b': '/s' }; }, /share tag/],
     ['a share without its 9P server', (b) => (b.c.shares = [{ tag: 'h0', hostPath: '/x', readOnly: false }]), /9P server socket/],
+    ['a 9P socket path too long for macOS', (b) => { b.c.shares = [{ tag: 'h0', hostPath: '/x', readOnly: false }]; b.x.ninePSockets = { h0: `/tmp/${'s'.repeat(100)}.sock` }; }, /longer than a unix socket path/],
+    ['a comma in a 9P socket path', (b) => { b.c.shares = [{ tag: 'h0', hostPath: '/x', readOnly: false }]; b.x.ninePSockets = { h0: '/tmp/a,tag=evil' }; }, /holds a comma/],
     ['virtiofs', (b) => { b.c.shares = [{ tag: 'h0', hostPath: '/x', readOnly: false, transport: 'virtiofs', socketPath: '/s' }]; b.x.ninePSockets = { h0: '/s' }; }, /no virtiofs/],
     ['port forwards', (b) => (b.c.hostForwards = [{ hostPort: 1, guestPort: 1 }]), /no user-mode port forwards/],
     ['0 cpus', (b) => (b.c.cpus = 0), /cpus/],

@@ -13,8 +13,9 @@ export type HyperkitExtras = {
   /** The VM's UUID: vmnet derives the guest's MAC address from it, so it must stay the same. */
   uuid: string;
   /**
-   * HyperKit's virtio-9p does not serve a folder itself: it forwards 9P messages to a server on a
-   * unix socket. One socket per share, by tag.
+   * HyperKit's virtio-9p does not serve a folder itself: it forwards the guest's 9P messages to a
+   * server on a unix socket (`path=`; pci_virtio_9p.c connects on the guest's first request, for up
+   * to 10 s, and exits if the server goes away). One berth-ninep-server socket per share, by tag.
    */
   ninePSockets?: Record<string, string>;
 };
@@ -79,6 +80,8 @@ export function hyperkitArgs(c: VmConfig, x: HyperkitExtras): string[] {
     if (s.transport === 'virtiofs') throw new Error(`share ${s.tag}: HyperKit has no virtiofs; use 9p`);
     const sock = x.ninePSockets?.[s.tag];
     if (!sock) throw new Error(`share ${s.tag}: HyperKit needs a 9P server socket for it (ninePSockets)`);
+    if (Buffer.byteLength(sock) + 1 > DARWIN_SUN_PATH_MAX) throw new Error(`HyperKit: the 9P socket ${JSON.stringify(sock)} of share ${s.tag} is longer than a unix socket path may be (${DARWIN_SUN_PATH_MAX - 1} bytes); set BERTH_HOME to a shorter path`);
+    // A read-only share is the server's -ro (ninepServer.ts): HyperKit's virtio-9p has no such option.
     a.push('-s', `${SLOT.firstShare + i}:0,virtio-9p,path=${hyperkitOptValue(`the 9P socket of share ${s.tag}`, sock)},tag=${s.tag}`);
   });
   // kexec,<kernel>,<initrd>,<cmdline>: the command line is everything after the third comma.

@@ -60,7 +60,7 @@ function sharesStatus(plan: SharesPlan, choice: { transport: '9p' | 'virtiofs'; 
 }
 
 /**
- * The shares a driver cannot serve yet (HyperKit and Hyper-V: docs/drivers.md): none is mounted, each
+ * The shares a driver cannot serve yet (Hyper-V: docs/drivers.md): none is mounted, each
  * is named as a problem so `status` says plainly that the folder is not shared.
  */
 function withoutShares(plan: SharesPlan, driver: DriverRuntime): SharesPlan {

@@ -1,0 +1,3 @@
+module berth/ninep-server
+
+go 1.19
