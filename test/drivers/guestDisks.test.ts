@@ -1,13 +1,14 @@
 // The guest finds its disks wherever each driver attaches them (berth.disk= / berth.config=, lib.sh's
 // disk_at), proven with QEMU standing in (standIns.ts): HyperKit's virtio-blk at PCI slots without our
 // serials, and Hyper-V's SCSI disk at LUN 1 — formatted and mounted at /var/lib/docker, Docker started
-// on it, found again at the next boot. The QEMU path (serials, no parameter) is the one every other VM
+// on it, found again at the next boot — and Hyper-V's config VHD at LUN 2 (QEMU's vpc driver reads it). The QEMU path (serials, no parameter) is the one every other VM
 // suite boots. Run under `flock /tmp/berth-vm.lock`.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverCmdline } from '../../helpers/berthd/hypervisors/guestBootParams.ts';
 import type { QemuProcess } from '../../helpers/berthd/hypervisors/qemuProcess.ts';
+import { writeConfigVhd } from '../../helpers/berthd/hypervisors/hypervDriver.ts';
 import { ensureRawDisk } from '../../helpers/berthd/hypervisors/rawDisk.ts';
 import { writeConfigDisk } from '../../helpers/berthd/vm/configDisk.ts';
 import { builtImage, workDir } from '../image/imageVm.ts';
@@ -78,24 +79,44 @@ describe('HyperKit: disks by PCI slot (virtio-blk at 2 and 3, serials not ours)'
   }, BOOT_MS);
 });
 
-describe('Hyper-V: the data disk by SCSI address (controller 0, LUN 1; the DVD at LUN 0)', () => {
+describe('Hyper-V: disks by SCSI address (controller 0: the DVD at LUN 0, the data disk at LUN 1, the config VHD at LUN 2)', () => {
   let work: ReturnType<typeof workDir>;
   let o: StandIn;
+  let configTar: string;
   beforeAll(() => {
     work = workDir('disk-hyperv');
-    o = { dir: work.dir, dataRaw: join(work.dir, 'data.raw'), cmdline: driverCmdline('hyperv', builtImage().manifest.cmdline) };
+    configTar = join(work.dir, 'config.tar');
+    o = { dir: work.dir, dataRaw: join(work.dir, 'data.raw'), configVhd: join(work.dir, 'config.vhd'), cmdline: driverCmdline('hyperv', builtImage().manifest.cmdline) };
     ensureRawDisk(o.dataRaw, 4 * GiB);
+    // What the Hyper-V driver does before each start: berthd's config tar, written as a fixed VHD.
+    writeConfigDisk(configTar, { hostname: 'hv-standin', daemonJson: { 'log-level': 'warn' } });
+    writeConfigVhd(o.configVhd!, configTar);
   });
   afterAll(() => work.cleanup());
 
-  it('the SCSI disk at 0:0:1 is formatted berth-data, mounted at /var/lib/docker, and found again at the next boot', async () => {
-    expect(o.cmdline).toMatch(/berth\.disk=scsi:0:0:1$/);
+  it('the SCSI disk at 0:0:1 is formatted berth-data, mounted at /var/lib/docker, and found again at the next boot; the config VHD at 0:0:2 is read at each boot', async () => {
+    expect(o.cmdline).toMatch(/berth\.disk=scsi:0:0:1 berth\.config=scsi:0:0:2$/);
     const first = await bootToDocker(() => bootHypervScsiStandIn(o));
     expect(first.some((l) => /^berth: disk formatted \/dev\/sd[a-z]/.test(l))).toBe(true);
-    expect(first.find((l) => l.startsWith('berth: config'))).toMatch(/config: none, using defaults/);
+    // The guest's own `hostname` after applying it, and daemon.json copied for dockerd (which then started).
+    expect(first.find((l) => l.startsWith('berth: config'))).toMatch(/^berth: config loaded: hostname=hv-standin daemon\.json \(uptime/);
     expect(ext4Facts(o.dataRaw)).toMatchObject({ label: 'berth-data', root: expect.arrayContaining(['image', 'overlay2']) });
+    // The next start writes the VHD again, in place, from the settings of that start.
+    writeConfigDisk(configTar, { hostname: 'hv-standin-2' });
+    writeConfigVhd(o.configVhd!, configTar);
     const second = await bootToDocker(() => bootHypervScsiStandIn(o));
     expect(second.some((l) => l.startsWith('berth: disk formatted'))).toBe(false);
     expect(second.find((l) => l.startsWith('berth: disk ready'))).toMatch(/^berth: disk ready \/dev\/sd[a-z] fsck=0 \(clean\)/);
+    expect(second.find((l) => l.startsWith('berth: config'))).toMatch(/^berth: config loaded: hostname=hv-standin-2 \(uptime/);
   }, BOOT_MS * 3);
+
+  it('a config disk the command line names but the VM lacks stops the boot saying where it looked', async () => {
+    const vm = bootHypervScsiStandIn({ ...o, configVhd: undefined });
+    try {
+      await vm.console.waitFor(/^berth: config: berth\.config=scsi:0:0:2: there is no disk at that address/, BOOT_MS);
+      await vm.console.waitFor(/^berth: boot failed at step config/, BOOT_MS);
+    } finally {
+      await vm.kill();
+    }
+  }, BOOT_MS);
 });

@@ -1,15 +1,18 @@
 // The Hyper-V driver's host check against a fake powershell (Hyper-V runs on Windows only): Hyper-V off
 // or not allowed, the boot medium missing or built from another image, and the one elevated
-// registration of the link's service GUID — accepted, or declined with what to do.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// registration of the link's service GUID — accepted, or declined with what to do; and the config VHD
+// it writes from berthd's config tar before each start.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HostProblem, type DriverRuntime } from '../../helpers/berthd/hypervisors/driver.ts';
 import { hypervBootCmdline, mediumManifestPath, type MediumManifest } from '../../helpers/berthd/hypervisors/hypervBootMedium.ts';
-import { hypervDriver, hypervFiles } from '../../helpers/berthd/hypervisors/hypervDriver.ts';
+import { hypervDriver, hypervFiles, writeConfigVhd } from '../../helpers/berthd/hypervisors/hypervDriver.ts';
 import { powershellRunner } from '../../helpers/berthd/hypervisors/powershellRunner.ts';
 import { berthPaths } from '../../helpers/berthd/paths.ts';
+import { writeConfigDisk } from '../../helpers/berthd/vm/configDisk.ts';
 import { repoRoot } from '../image/imageVm.ts';
 
 const FAKE = join(repoRoot, 'test', 'fakes', 'powershell.mjs');
@@ -81,5 +84,40 @@ describe('Hyper-V driver host check (fake powershell)', () => {
   it('refuses to run anywhere but Windows', async () => {
     const d = hypervDriver({ paths: berthPaths(dir), log: () => {}, imageDir: dir, ps: () => Promise.reject(new Error('not called')), host: { platform: 'darwin' } });
     expect((await problem(d)).message).toBe('Hyper-V runs only on Windows');
+  });
+});
+
+describe('Hyper-V config disk', () => {
+  /** The disk's contents as QEMU's own VHD reader (qemu-img, format vpc) gives them. */
+  const read = (vhd: string): Buffer => {
+    execFileSync('qemu-img', ['convert', '-f', 'vpc', '-O', 'raw', vhd, join(dir, 'out.raw')]);
+    return readFileSync(join(dir, 'out.raw'));
+  };
+
+  it('is config.vhd beside the data disk: the config tar as a fixed VHD, rewritten in place at each start', () => {
+    const paths = berthPaths(join(dir, 'home'));
+    const f = hypervFiles(paths, join(dir, 'image'));
+    expect(f.configDisk).toBe(join(paths.vmDir, 'config.vhd'));
+    mkdirSync(paths.vmDir, { recursive: true });
+    writeConfigDisk(paths.configDisk, { hostname: 'hv-one' });
+    writeConfigVhd(f.configDisk, paths.configDisk);
+    const tar = readFileSync(paths.configDisk);
+    expect(read(f.configDisk).subarray(0, tar.length).equals(tar)).toBe(true);
+    const inode = statSync(f.configDisk).ino;
+    writeConfigDisk(paths.configDisk, { hostname: 'hv-two', daemonJson: { debug: true } });
+    writeConfigVhd(f.configDisk, paths.configDisk);
+    // Same file (Hyper-V's grant to the VM stays on it), new contents.
+    expect(statSync(f.configDisk).ino).toBe(inode);
+    const now = readFileSync(paths.configDisk);
+    expect(read(f.configDisk).subarray(0, now.length).equals(now)).toBe(true);
+    expect(now.toString('latin1')).toContain('hv-two');
+  });
+
+  it('without a config tar it is an empty archive: the guest runs on its defaults', () => {
+    writeConfigVhd(join(dir, 'config.vhd'), undefined);
+    const raw = read(join(dir, 'config.vhd'));
+    expect(raw.every((b) => b === 0)).toBe(true);
+    expect(raw.length).toBe(17 * 1024 * 1024);
+    expect(execFileSync('tar', ['-t', '-f', join(dir, 'out.raw')], { encoding: 'utf8' })).toBe('');
   });
 });

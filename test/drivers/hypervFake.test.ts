@@ -23,6 +23,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hv-'));
   env = { ...process.env, FAKE_PS_STATE: join(dir, 'state.json'), FAKE_PS_LOG: join(dir, 'ps.log') };
   vms = [];
+  configWrites = [];
   // Plays Hyper-V's COM1 pipe (a unix socket here): the VM's serial console.
   consoleServer = createServer((c) => c.end('UEFI\r\nberth: init (uptime 0.9s)\r\nberth: docker ready (uptime 8.0s)\r\n'));
   await new Promise<void>((r) => consoleServer.listen(join(dir, 'com1.sock'), r));
@@ -34,20 +35,22 @@ afterEach(async () => {
 });
 
 function spec(): HypervVmSpec {
-  return { name: HOSTILE, vmDir: 'C:\\Users\\ann\\AppData\\Local\\Berth\\vm', cpus: 2, memoryMiB: 2048, dataDisk: 'C:\\Users\\ann\\AppData\\Local\\Berth\\data.vhdx', bootIso: 'C:\\Program Files\\Berth\\berth.iso', consolePipe: '\\\\.\\pipe\\berth_console', switchName: 'Default Switch' };
+  return { name: HOSTILE, vmDir: 'C:\\Users\\ann\\AppData\\Local\\Berth\\vm', cpus: 2, memoryMiB: 2048, dataDisk: 'C:\\Users\\ann\\AppData\\Local\\Berth\\data.vhdx', configDisk: 'C:\\Users\\ann\\AppData\\Local\\Berth\\config.vhd', bootIso: 'C:\\Program Files\\Berth\\berth.iso', consolePipe: '\\\\.\\pipe\\berth_console', switchName: 'Default Switch' };
 }
 
 /** The spec as it reaches PowerShell; the console pipe is the unix stand-in on this host. */
+/** The PowerShell operations run before each write of the config disk. */
+let configWrites: string[][] = [];
 async function start(extraEnv: NodeJS.ProcessEnv = {}): Promise<HypervVm> {
   const ps = powershellRunner(FAKE, { env: { ...env, ...extraEnv } });
-  const vm = await HypervVm.start(ps, spec(), { consoleLog: join(dir, 'console.log'), diskBytes: 64 * 1024 ** 3, pollMs: 100 });
+  const vm = await HypervVm.start(ps, spec(), { consoleLog: join(dir, 'console.log'), diskBytes: 64 * 1024 ** 3, pollMs: 100, writeConfigDisk: () => configWrites.push(calls().map((c) => c.op)) });
   vms.push(vm);
   return vm;
 }
 
 const calls = (): { op: string; params: Record<string, unknown> }[] =>
   readFileSync(env.FAKE_PS_LOG!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { op: string; params: Record<string, unknown> });
-const state = (): { vms: Record<string, { state: string; generation: number; secureBoot: boolean; cpus: number; memoryBytes: number; dvd: string }>; vhds: Record<string, number> } =>
+const state = (): { vms: Record<string, { state: string; generation: number; secureBoot: boolean; cpus: number; memoryBytes: number; dvd: string; configDisk?: string }>; vhds: Record<string, number> } =>
   JSON.parse(readFileSync(env.FAKE_PS_STATE!, 'utf8'));
 
 describe('Hyper-V runner (fake powershell)', () => {
@@ -59,6 +62,27 @@ describe('Hyper-V runner (fake powershell)', () => {
     const created = state().vms[HOSTILE]!;
     expect(created).toMatchObject({ state: 'Running', generation: 2, secureBoot: false, cpus: 2, memoryBytes: 2048 * 1024 ** 2 });
     expect(state().vhds['C:\\Users\\ann\\AppData\\Local\\Berth\\data.vhdx']).toBe(64 * 1024 ** 3);
+  });
+
+  it('fake: the config disk is written once Hyper-V says the VM is missing, before any disk is attached, and attached at SCSI 0:2', async () => {
+    await start();
+    expect(configWrites).toEqual([['state']]);
+    expect(state().vms[HOSTILE]!.configDisk).toBe('C:\\Users\\ann\\AppData\\Local\\Berth\\config.vhd');
+    expect(calls().find((c) => c.op === 'create')!.params.ConfigDisk).toBe('C:\\Users\\ann\\AppData\\Local\\Berth\\config.vhd');
+  });
+
+  it('fake: a VM created before Berth had a config disk gets it when it is configured for the next start; a running VM\'s disk is not rewritten', async () => {
+    await start();
+    await vms[0]!.kill();
+    const s = state();
+    delete s.vms[HOSTILE]!.configDisk;
+    writeFileSync(env.FAKE_PS_STATE!, JSON.stringify(s));
+    const again = await start();
+    expect(configWrites).toEqual([['state'], ['state', 'ensureDisk', 'create', 'start', 'turnOff', 'state']]);
+    expect(state().vms[HOSTILE]!.configDisk).toBe('C:\\Users\\ann\\AppData\\Local\\Berth\\config.vhd');
+    await expect(start()).rejects.toThrow(/already running/);
+    expect(configWrites).toHaveLength(2);
+    expect(again.running).toBe(true);
   });
 
   it('fake: a graceful stop is Stop-VM; the VM goes Stopping then Off, and the runner sees it', async () => {

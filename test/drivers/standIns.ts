@@ -1,6 +1,7 @@
 // QEMU standing in for HyperKit and Hyper-V in the VM tests: Berth's own QEMU argv (qemuArgs.ts) with
 // the disks laid out as each hypervisor shows them to Linux — HyperKit's virtio-blk at PCI slots 2 and 3
-// without our serials, Hyper-V's SCSI controller with the DVD at LUN 0 and the data disk at LUN 1 —
+// without our serials, Hyper-V's SCSI controller with the DVD at LUN 0, the data disk at LUN 1 and the
+// config VHD at LUN 2 —
 // and, for Hyper-V's Generation 2 firmware, OVMF booting the boot medium from that DVD.
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { QemuProcess } from '../../helpers/berthd/hypervisors/qemuProcess.ts';
 import type { VmConfig } from '../../helpers/berthd/hypervisors/vmConfig.ts';
 import { builtImage } from '../image/imageVm.ts';
 
-export type StandIn = { dir: string; cmdline: string; dataRaw: string; configTar?: string };
+export type StandIn = { dir: string; cmdline: string; dataRaw: string; configTar?: string; configVhd?: string };
 
 function base(o: StandIn, name: string, kernelBoot: boolean): { argv: string[]; io: { consoleLog: string; qmpSocket: string } } {
   const { kernel, initrd } = builtImage();
@@ -37,7 +38,10 @@ export function bootHyperkitStandIn(o: StandIn): QemuProcess {
   return QemuProcess.spawnArgv(a, io);
 }
 
-/** Hyper-V's SCSI controller 0 (hypervScripts.ts): the DVD (empty, or `iso`) at LUN 0, the data disk at LUN 1. */
+/**
+ * Hyper-V's SCSI controller 0 (hypervScripts.ts): the DVD (empty, or `iso`) at LUN 0, the data disk at
+ * LUN 1, the config disk (a fixed VHD, read by QEMU's vpc driver; writable, as Hyper-V attaches it) at LUN 2.
+ */
 function scsiDisks(o: StandIn, iso?: string): string[] {
   const at = (lun: number): string => `bus=scsi0.0,channel=0,scsi-id=0,lun=${lun}`;
   return [
@@ -46,6 +50,7 @@ function scsiDisks(o: StandIn, iso?: string): string[] {
     '-device', `scsi-cd,${at(HYPERV_SCSI.isoLocation)},drive=dvd${iso ? ',bootindex=0' : ''}`,
     '-drive', `if=none,id=data,file=${o.dataRaw},format=raw,discard=unmap`,
     '-device', `scsi-hd,${at(HYPERV_SCSI.dataLocation)},drive=data`,
+    ...(o.configVhd ? ['-drive', `if=none,id=config,file=${o.configVhd},format=vpc`, '-device', `scsi-hd,${at(HYPERV_SCSI.configLocation)},drive=config`] : []),
   ];
 }
 

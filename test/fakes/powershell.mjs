@@ -64,14 +64,15 @@ switch (op) {
   case 'create':
     if (vmOf()) fail('New-VM', `a Hyper-V VM named ${params.Name} already exists`);
     if (st.vhds[params.DataDisk] === undefined) fail('Add-VMHardDiskDrive', `Failed to add device 'Virtual Hard Disk'. The system cannot find the file specified. (${params.DataDisk})`);
-    st.vms[params.Name] = { state: 'Off', id: randomUUID(), generation: 2, secureBoot: false, cpus: params.Cpus, memoryBytes: params.MemoryBytes, dvd: params.BootIso, disk: params.DataDisk, com1: params.ConsolePipe, switch: params.SwitchName };
+    st.vms[params.Name] = { state: 'Off', id: randomUUID(), generation: 2, secureBoot: false, cpus: params.Cpus, memoryBytes: params.MemoryBytes, dvd: params.BootIso, disk: params.DataDisk, configDisk: params.ConfigDisk, com1: params.ConsolePipe, switch: params.SwitchName };
     answer({ id: st.vms[params.Name].id, name: params.Name });
     break;
   case 'configure': {
     const vm = vmOf();
     if (!vm) fail('Get-VM', `there is no Hyper-V VM named ${params.Name}`);
     if (vm.state !== 'Off') fail('Set-VM', `the Hyper-V VM ${params.Name} is ${vm.state}; it must be off to be configured`);
-    Object.assign(vm, { cpus: params.Cpus, memoryBytes: params.MemoryBytes, dvd: params.BootIso });
+    // The config disk is added at SCSI 0:2 when missing (a VM made before Berth had one), or set again.
+    Object.assign(vm, { cpus: params.Cpus, memoryBytes: params.MemoryBytes, dvd: params.BootIso, configDisk: params.ConfigDisk });
     answer(stateOf(vm));
     break;
   }

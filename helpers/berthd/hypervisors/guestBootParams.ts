@@ -8,10 +8,11 @@ import { linkKernelParams } from './guestLinkParams.ts';
 export const HYPERKIT_DISK_SLOTS = { data: 2, config: 3 } as const;
 
 /**
- * Hyper-V's SCSI controller 0: the boot ISO at location 0, the data disk at location 1 (hypervScripts.ts
- * attaches them there). Linux's storvsc shows location n as channel 0, target 0, LUN n.
+ * Hyper-V's SCSI controller 0: the boot ISO at location 0, the data disk at location 1, the config disk
+ * (a fixed VHD, fixedVhd.ts) at location 2 (hypervScripts.ts attaches them there). Linux's storvsc shows
+ * location n as channel 0, target 0, LUN n.
  */
-export const HYPERV_SCSI = { controller: 0, isoLocation: 0, dataLocation: 1 } as const;
+export const HYPERV_SCSI = { controller: 0, isoLocation: 0, dataLocation: 1, configLocation: 2 } as const;
 
 const pci = (slot: number): string => `pci:0000:00:${slot.toString(16).padStart(2, '0')}.0`;
 
@@ -26,8 +27,7 @@ export function diskKernelParams(driver: DriverName, has: AttachedDisks = { data
     case 'hyperkit':
       return [...(has.data ? [`berth.disk=${pci(HYPERKIT_DISK_SLOTS.data)}`] : []), ...(has.config ? [`berth.config=${pci(HYPERKIT_DISK_SLOTS.config)}`] : [])];
     case 'hyperv':
-      // No config disk on Hyper-V yet (it would need a VHD): the guest runs on its defaults there.
-      return has.data ? [`berth.disk=scsi:0:0:${HYPERV_SCSI.dataLocation}`] : [];
+      return [...(has.data ? [`berth.disk=scsi:0:0:${HYPERV_SCSI.dataLocation}`] : []), ...(has.config ? [`berth.config=scsi:0:0:${HYPERV_SCSI.configLocation}`] : [])];
   }
 }
 

@@ -100,7 +100,7 @@ describe('the tools\' argv', () => {
     expect(isoArgv('/w/iso', '/out/hyperv-boot.iso')).toEqual(['xorriso', '-as', 'mkisofs', '-quiet', '-o', '/out/hyperv-boot.iso', '-V', 'BERTH_HYPERV', '-R', '-J', '-e', 'EFI/efiboot.img', '-no-emul-boot', '/w/iso']);
   });
   it('the command line is the image\'s plus Hyper-V\'s link and data disk; os-release names the kernel', () => {
-    expect(hypervBootCmdline('console=ttyS0 quiet')).toBe('console=ttyS0 quiet berth.link=hvsock:3047 berth.disk=scsi:0:0:1');
+    expect(hypervBootCmdline('console=ttyS0 quiet')).toBe('console=ttyS0 quiet berth.link=hvsock:3047 berth.disk=scsi:0:0:1 berth.config=scsi:0:0:2');
     expect(osRelease('6.1.0-57-amd64')).toContain('PRETTY_NAME="Berth VM (Linux 6.1.0-57-amd64)"');
     expect(() => osRelease('6.1"\nX=y')).toThrow(/cannot hold/);
   });

@@ -1,13 +1,15 @@
 // The Hyper-V driver (Windows): HypervVm behind the driver interface — the host check and the one
-// elevated registration of the link's service GUID, the VHDX, the boot ISO, and hvsock-bridge, which
-// gives berthd the guest link on a named pipe (Node cannot open AF_HYPERV sockets).
+// elevated registration of the link's service GUID, the VHDX, the config VHD, the boot ISO, and
+// hvsock-bridge, which gives berthd the guest link on a named pipe (Node cannot open AF_HYPERV sockets).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { killOnExit } from '../host/childReaper.ts';
 import type { BerthPaths } from '../paths.ts';
 import { HostProblem, type Adoption, type DriverRuntime, type VmProcess } from './driver.ts';
 import { hypervCheck, type HypervFacts } from './driverDoctor.ts';
+import { fixedVhd } from './fixedVhd.ts';
 import { linkKernelParams } from './guestLinkParams.ts';
 import { HYPERV_BOOT_ISO, mediumManifestPath, mediumMismatch, type ImageManifest, type MediumManifest } from './hypervBootMedium.ts';
 import { linkBridgeArgv } from './hvsockBridgeArgs.ts';
@@ -17,11 +19,13 @@ import { powershellRunner, type PowerShellRun } from './powershellRunner.ts';
 import type { VmConfig } from './vmConfig.ts';
 
 /** Hyper-V's names and files for Berth's VM (pure: from BerthPaths and the image folder). */
-export function hypervFiles(paths: BerthPaths, imageDir: string): { vmName: string; vmDir: string; dataDisk: string; bootIso: string; consolePipe: string; linkPipe: string; bridgeLog: string } {
+export function hypervFiles(paths: BerthPaths, imageDir: string): { vmName: string; vmDir: string; dataDisk: string; configDisk: string; bootIso: string; consolePipe: string; linkPipe: string; bridgeLog: string } {
   return {
     vmName: 'berth',
     vmDir: join(paths.vmDir, 'hyperv'),
     dataDisk: join(paths.vmDir, 'data.vhdx'),
+    // The config tar (paths.configDisk) as a fixed VHD: Hyper-V attaches only VHD and VHDX files.
+    configDisk: join(paths.vmDir, 'config.vhd'),
     // Built with the image (vm-images/builder/efiBootMedium.ts): our kernel, initrd and command line as one EFI program.
     bootIso: join(imageDir, HYPERV_BOOT_ISO),
     consolePipe: '\\\\.\\pipe\\berth_console',
@@ -57,6 +61,19 @@ export type HypervDriverOptions = {
   host?: { platform: string };
 };
 
+/** An empty tar (two zero blocks): the guest then runs on its defaults. */
+const EMPTY_TAR = Buffer.alloc(1024);
+
+/**
+ * Write the config VHD from the config tar berthd made (VmConfig.configDisk), or an empty one: the boot
+ * medium's command line always names it. Written in place, never replaced by a rename: the file keeps
+ * the access Hyper-V granted the VM when it attached it.
+ */
+export function writeConfigVhd(vhd: string, configTar: string | undefined): void {
+  const tar = configTar ? readFileSync(configTar) : EMPTY_TAR;
+  writeFileSync(vhd, fixedVhd(tar, { uuid: randomUUID(), now: new Date() }), { mode: 0o600 });
+}
+
 /** Hyper-V takes memory in even MiB: the setting's MiB rounded down to even. */
 export function hypervMemoryMiB(memoryMiB: number): number {
   return Math.max(512, memoryMiB - (memoryMiB % 2));
@@ -69,7 +86,7 @@ export function hypervDriver(o: HypervDriverOptions): DriverRuntime {
   let diskBytes = 0;
   let bridge: ChildProcess | undefined;
   const spec = (c: Pick<VmConfig, 'cpus' | 'memoryMiB'>): HypervVmSpec => ({
-    name: f.vmName, vmDir: f.vmDir, cpus: c.cpus, memoryMiB: hypervMemoryMiB(c.memoryMiB), dataDisk: f.dataDisk, bootIso: f.bootIso, consolePipe: f.consolePipe, switchName: 'Default Switch',
+    name: f.vmName, vmDir: f.vmDir, cpus: c.cpus, memoryMiB: hypervMemoryMiB(c.memoryMiB), dataDisk: f.dataDisk, configDisk: f.configDisk, bootIso: f.bootIso, consolePipe: f.consolePipe, switchName: 'Default Switch',
   });
 
   /** The bridge lives as long as the VM: it dials the VM's id, which Hyper-V gives at creation. */
@@ -131,7 +148,7 @@ export function hypervDriver(o: HypervDriverOptions): DriverRuntime {
     },
 
     async start(config): Promise<VmProcess> {
-      const vm = await HypervVm.start(ps, spec(config), { consoleLog: config.consoleLog, diskBytes, pollMs: o.pollMs });
+      const vm = await HypervVm.start(ps, spec(config), { consoleLog: config.consoleLog, diskBytes, pollMs: o.pollMs, writeConfigDisk: () => writeConfigVhd(f.configDisk, config.configDisk) });
       startBridge(vm);
       return vm;
     },

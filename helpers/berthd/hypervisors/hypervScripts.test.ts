@@ -5,6 +5,7 @@ import {
   configureScript, createScript, elevatedScript, ensureDiskScript, hostFactsScript, registerServiceScript, removeScript,
   serviceRegisteredScript, startScript, stateScript, stopScript, turnOffScript, type HypervVmSpec,
 } from './hypervScripts.ts';
+import { driverCmdline } from './guestBootParams.ts';
 import { encodeCommand, powershellArgv, psParams, psString } from './psLiteral.ts';
 
 /** PowerShell's reading of a single-quoted string: any of ' ‘ ’ ‚ ‛ closes it unless doubled. */
@@ -25,7 +26,7 @@ const NAMES: Record<string, string> = {
 
 const spec = (name: string): HypervVmSpec => ({
   name, vmDir: "C:\\Users\\O'Brien $(x)\\AppData\\Local\\Berth\\vm", cpus: 2, memoryMiB: 4096,
-  dataDisk: "C:\\Users\\O'Brien $(x)\\AppData\\Local\\Berth\\data.vhdx", bootIso: 'C:\\Program Files\\Berth\\resources\\berth.iso',
+  dataDisk: "C:\\Users\\O'Brien $(x)\\AppData\\Local\\Berth\\data.vhdx", configDisk: "C:\\Users\\O'Brien $(x)\\AppData\\Local\\Berth\\config.vhd", bootIso: 'C:\\Program Files\\Berth\\resources\\berth.iso',
   consolePipe: '\\\\.\\pipe\\berth_console', switchName: 'Default Switch',
 });
 
@@ -88,16 +89,24 @@ describe('Hyper-V checks', () => {
     expect(s).toContain('Set-VMFirmware -VM $vm -EnableSecureBoot Off');
     expect(s).toContain('Set-VMFirmware -VM $vm -FirstBootDevice $dvd');
   });
-  it('puts the ISO at SCSI 0:0 and the data disk at SCSI 0:1, where berth.disk=scsi:0:0:1 tells the guest to look', () => {
+  it('puts the ISO at SCSI 0:0, the data disk at 0:1 and the config VHD at 0:2, where berth.disk=scsi:0:0:1 and berth.config=scsi:0:0:2 tell the guest to look', () => {
     const s = createScript(spec('berth'));
     expect(s).toContain('Add-VMDvdDrive -VM $vm -ControllerNumber 0 -ControllerLocation 0 -Path $BootIso');
     expect(s).toContain('Add-VMHardDiskDrive -VM $vm -ControllerType SCSI -ControllerNumber 0 -ControllerLocation 1 -Path $DataDisk');
+    expect(s).toContain('Add-VMHardDiskDrive -VM $vm -ControllerType SCSI -ControllerNumber 0 -ControllerLocation 2 -Path $ConfigDisk');
+    expect(s).toContain("$ConfigDisk = 'C:\\Users\\O''Brien $(x)\\AppData\\Local\\Berth\\config.vhd'");
+    expect(driverCmdline('hyperv', 'console=ttyS0')).toMatch(/ berth\.disk=scsi:0:0:1 berth\.config=scsi:0:0:2$/);
+    expect(() => createScript({ ...spec('b'), configDisk: 'C:\\Berth\\[1]\\config.vhd' })).toThrow(/the config disk .* wildcards/);
   });
   it('configures a stopped VM to the settings (CPUs, memory, this Berth\'s boot ISO), refusing a running one', () => {
     const s = configureScript({ ...spec('berth'), cpus: 6, memoryMiB: 8192 });
-    expect(s.split('\n').slice(3, 7)).toEqual(["$Name = 'berth'", '$Cpus = 6', `$MemoryBytes = ${8192 * 1024 * 1024}`, "$BootIso = 'C:\\Program Files\\Berth\\resources\\berth.iso'"]);
+    expect(s.split('\n').slice(3, 8)).toEqual(["$Name = 'berth'", '$Cpus = 6', `$MemoryBytes = ${8192 * 1024 * 1024}`, "$BootIso = 'C:\\Program Files\\Berth\\resources\\berth.iso'", "$ConfigDisk = 'C:\\Users\\O''Brien $(x)\\AppData\\Local\\Berth\\config.vhd'"]);
     expect(s).toContain("if ($vm.State -ne 'Off') { throw");
     expect(s).toContain('Set-VMDvdDrive -VMDvdDrive $dvd[0] -Path $BootIso');
+    // A VM created before Berth had a config disk gets one; otherwise the drive is pointed at it again.
+    expect(s).toContain('$cfg = @(Get-VMHardDiskDrive -VM $vm -ControllerType SCSI -ControllerNumber 0 -ControllerLocation 2)');
+    expect(s).toContain('if ($cfg.Count -eq 0) { Add-VMHardDiskDrive -VM $vm -ControllerType SCSI -ControllerNumber 0 -ControllerLocation 2 -Path $ConfigDisk }');
+    expect(s).toContain('else { Set-VMHardDiskDrive -VMHardDiskDrive $cfg[0] -Path $ConfigDisk }');
     expect(() => configureScript({ ...spec('berth'), memoryMiB: 1001 })).toThrow(/even number of MiB/);
   });
 });

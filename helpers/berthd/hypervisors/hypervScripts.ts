@@ -23,6 +23,11 @@ export type HypervVmSpec = {
   memoryMiB: number;
   /** The VHDX data disk (ensureDisk creates and grows it). */
   dataDisk: string;
+  /**
+   * The config disk: a fixed VHD berthd writes before each start (fixedVhd.ts), attached writable (Hyper-V
+   * has no read-only hard disks; the guest never writes it).
+   */
+  configDisk: string;
   /** The boot medium: an ISO whose EFI loader starts our kernel + initrd (docs/drivers.md). */
   bootIso: string;
   /** The COM1 named pipe berthd copies into the console log (\\.\pipe\...). */
@@ -125,6 +130,7 @@ export function createScript(s: HypervVmSpec): string {
       Cpus: { n: s.cpus },
       MemoryBytes: { n: s.memoryMiB * 1024 * 1024 },
       DataDisk: { s: checkPath('the data disk', s.dataDisk) },
+      ConfigDisk: { s: checkPath('the config disk', s.configDisk) },
       BootIso: { s: checkPath('the boot ISO', s.bootIso) },
       ConsolePipe: { s: checkPipe(s.consolePipe) },
       SwitchName: { s: s.switchName },
@@ -137,6 +143,7 @@ export function createScript(s: HypervVmSpec): string {
       'Set-VMFirmware -VM $vm -EnableSecureBoot Off',
       `$dvd = Add-VMDvdDrive -VM $vm -ControllerNumber ${HYPERV_SCSI.controller} -ControllerLocation ${HYPERV_SCSI.isoLocation} -Path $BootIso -Passthru`,
       `Add-VMHardDiskDrive -VM $vm -ControllerType SCSI -ControllerNumber ${HYPERV_SCSI.controller} -ControllerLocation ${HYPERV_SCSI.dataLocation} -Path $DataDisk`,
+      `Add-VMHardDiskDrive -VM $vm -ControllerType SCSI -ControllerNumber ${HYPERV_SCSI.controller} -ControllerLocation ${HYPERV_SCSI.configLocation} -Path $ConfigDisk`,
       'Set-VMFirmware -VM $vm -FirstBootDevice $dvd',
       'Set-VMComPort -VM $vm -Number 1 -Path $ConsolePipe',
       '$sw = @(Get-VMSwitch | Where-Object { $_.Name -ceq $SwitchName })',
@@ -149,13 +156,20 @@ export function createScript(s: HypervVmSpec): string {
 
 /**
  * Bring an existing, stopped VM to the spec before a start: CPUs and memory as set now (Hyper-V takes
- * them only while the VM is off), the boot ISO of this Berth (it changes with every image update).
+ * them only while the VM is off), the boot ISO of this Berth (it changes with every image update), and
+ * the config disk at its location — added to a VM created before Berth had one, set again otherwise.
  */
 export function configureScript(s: HypervVmSpec): string {
   checkSize(s);
   return script(
     'configure',
-    { Name: { s: checkName(s.name) }, Cpus: { n: s.cpus }, MemoryBytes: { n: s.memoryMiB * 1024 * 1024 }, BootIso: { s: checkPath('the boot ISO', s.bootIso) } },
+    {
+      Name: { s: checkName(s.name) },
+      Cpus: { n: s.cpus },
+      MemoryBytes: { n: s.memoryMiB * 1024 * 1024 },
+      BootIso: { s: checkPath('the boot ISO', s.bootIso) },
+      ConfigDisk: { s: checkPath('the config disk', s.configDisk) },
+    },
     [
       REQUIRE_VM,
       "if ($vm.State -ne 'Off') { throw ('the Hyper-V VM {0} is {1}; it must be off to be configured' -f $Name, $vm.State) }",
@@ -163,6 +177,9 @@ export function configureScript(s: HypervVmSpec): string {
       `$dvd = @(Get-VMDvdDrive -VM $vm | Where-Object { $_.ControllerNumber -eq ${HYPERV_SCSI.controller} -and $_.ControllerLocation -eq ${HYPERV_SCSI.isoLocation} })`,
       "if ($dvd.Count -eq 0) { throw ('the Hyper-V VM {0} has no DVD drive for the boot ISO; remove that VM so that Berth creates it again' -f $Name) }",
       'Set-VMDvdDrive -VMDvdDrive $dvd[0] -Path $BootIso',
+      `$cfg = @(Get-VMHardDiskDrive -VM $vm -ControllerType SCSI -ControllerNumber ${HYPERV_SCSI.controller} -ControllerLocation ${HYPERV_SCSI.configLocation})`,
+      `if ($cfg.Count -eq 0) { Add-VMHardDiskDrive -VM $vm -ControllerType SCSI -ControllerNumber ${HYPERV_SCSI.controller} -ControllerLocation ${HYPERV_SCSI.configLocation} -Path $ConfigDisk }`,
+      'else { Set-VMHardDiskDrive -VMHardDiskDrive $cfg[0] -Path $ConfigDisk }',
       '$vm = @(Get-VM -Id $vm.Id)',
       EMIT_STATE,
     ].join('\n'),

@@ -21,7 +21,14 @@ export type HypervState = z.infer<typeof hypervStateSchema>;
 /** States in which the VM is gone as far as Berth is concerned (Hyper-V's VMState names). */
 const GONE = new Set(['Off', 'Missing', 'Saved', 'OffCritical', 'SavedCritical']);
 
-export type HypervOptions = { pollMs?: number; startTimeoutMs?: number; consoleLog: string; diskBytes: number };
+export type HypervOptions = {
+  pollMs?: number;
+  startTimeoutMs?: number;
+  consoleLog: string;
+  diskBytes: number;
+  /** Writes the config disk (spec.configDisk); start calls it once it knows the VM is off: Hyper-V locks attached disks while the VM runs. */
+  writeConfigDisk?: () => void;
+};
 
 /** Copies a pipe (or unix socket, in tests) into a file, reconnecting until stopped: the VM's COM1. */
 export class PipeToFile {
@@ -112,11 +119,14 @@ export class HypervVm implements VmProcess {
 
   /**
    * Create the VM when missing (disk created or grown first) or bring a stopped one to the spec (CPUs,
-   * memory, boot ISO), start it, and wait until Hyper-V says Running.
+   * memory, boot ISO, config disk), start it, and wait until Hyper-V says Running. The config disk is
+   * written first, once Hyper-V says the VM is off or missing.
    */
   static async start(ps: PowerShellRun, spec: HypervVmSpec, o: HypervOptions): Promise<HypervVm> {
     const now = hypervStateSchema.parse(await ps(stateScript(spec.name)));
     if (now.state === 'Running') throw new Error(`the Hyper-V VM ${spec.name} is already running; re-adopt it instead of starting it twice`);
+    // A Saved VM resumes with the configuration it already read: its disks are left as they are.
+    if (now.state === 'Missing' || now.state === 'Off') o.writeConfigDisk?.();
     await ps(ensureDiskScript(spec.dataDisk, o.diskBytes));
     if (now.state === 'Missing') await ps(createScript(spec));
     else if (now.state === 'Off') await ps(configureScript(spec));

@@ -6,6 +6,7 @@ $VmDir = 'C:\Users\O''Brien $(x)\AppData\Local\Berth\vm'
 $Cpus = 2
 $MemoryBytes = 4294967296
 $DataDisk = 'C:\Users\O''Brien $(x)\AppData\Local\Berth\data.vhdx'
+$ConfigDisk = 'C:\Users\O''Brien $(x)\AppData\Local\Berth\config.vhd'
 $BootIso = 'C:\Program Files\Berth\resources\berth.iso'
 $ConsolePipe = '\\.\pipe\berth_console'
 $SwitchName = 'Default Switch'
@@ -17,6 +18,7 @@ Set-VM -VM $vm -ProcessorCount $Cpus -StaticMemory -AutomaticCheckpointsEnabled 
 Set-VMFirmware -VM $vm -EnableSecureBoot Off
 $dvd = Add-VMDvdDrive -VM $vm -ControllerNumber 0 -ControllerLocation 0 -Path $BootIso -Passthru
 Add-VMHardDiskDrive -VM $vm -ControllerType SCSI -ControllerNumber 0 -ControllerLocation 1 -Path $DataDisk
+Add-VMHardDiskDrive -VM $vm -ControllerType SCSI -ControllerNumber 0 -ControllerLocation 2 -Path $ConfigDisk
 Set-VMFirmware -VM $vm -FirstBootDevice $dvd
 Set-VMComPort -VM $vm -Number 1 -Path $ConsolePipe
 $sw = @(Get-VMSwitch | Where-Object { $_.Name -ceq $SwitchName })
@@ -32,6 +34,7 @@ $Name = 'berth ‘‘single’’ ‚‚low‛‛ “double” „low” ü'
 $Cpus = 2
 $MemoryBytes = 4294967296
 $BootIso = 'C:\Program Files\Berth\resources\berth.iso'
+$ConfigDisk = 'C:\Users\O''Brien $(x)\AppData\Local\Berth\config.vhd'
 $vm = @(Get-VM | Where-Object { $_.Name -ceq $Name })
 if ($vm.Count -gt 1) { throw ('more than one Hyper-V VM is named {0}; rename or remove the others' -f $Name) }
 if ($vm.Count -eq 0) { throw ('there is no Hyper-V VM named {0}' -f $Name) }
@@ -41,6 +44,9 @@ Set-VM -VM $vm -ProcessorCount $Cpus -StaticMemory -MemoryStartupBytes $MemoryBy
 $dvd = @(Get-VMDvdDrive -VM $vm | Where-Object { $_.ControllerNumber -eq 0 -and $_.ControllerLocation -eq 0 })
 if ($dvd.Count -eq 0) { throw ('the Hyper-V VM {0} has no DVD drive for the boot ISO; remove that VM so that Berth creates it again' -f $Name) }
 Set-VMDvdDrive -VMDvdDrive $dvd[0] -Path $BootIso
+$cfg = @(Get-VMHardDiskDrive -VM $vm -ControllerType SCSI -ControllerNumber 0 -ControllerLocation 2)
+if ($cfg.Count -eq 0) { Add-VMHardDiskDrive -VM $vm -ControllerType SCSI -ControllerNumber 0 -ControllerLocation 2 -Path $ConfigDisk }
+else { Set-VMHardDiskDrive -VMHardDiskDrive $cfg[0] -Path $ConfigDisk }
 $vm = @(Get-VM -Id $vm.Id)
 if ($vm.Count -eq 0) { [pscustomobject]@{ state = 'Missing' } | ConvertTo-Json -Compress; exit 0 }
 $v = @($vm)[0]
