@@ -50,7 +50,10 @@ const config = {
     grantFileProtocolExtraPrivileges: false,
   },
 
+  // The Go helpers berthd starts (scripts/build-go-helpers.mjs), the target's own build, beside berthd:
+  // helpers/berthd/hypervisors/helperBinaries.ts looks in resources/berthd/bin.
   mac: {
+    extraResources: [{ from: 'dist/bin/darwin-${arch}', to: 'berthd/bin' }],
     target: [{ target: 'dmg', arch: ['x64', 'arm64'] }],
     category: 'public.app-category.developer-tools',
     hardenedRuntime: true,
@@ -58,10 +61,11 @@ const config = {
   },
   dmg: { title: 'Berth ${version}' },
 
-  win: { target: [{ target: 'nsis', arch: ['x64'] }] },
+  win: { extraResources: [{ from: 'dist/bin/win32-${arch}', to: 'berthd/bin' }], target: [{ target: 'nsis', arch: ['x64'] }] },
   nsis: { oneClick: false, perMachine: false, allowToChangeInstallationDirectory: true },
 
   linux: {
+    extraResources: [{ from: 'dist/bin/linux-${arch}', to: 'berthd/bin' }],
     target: [
       { target: 'AppImage', arch: ['x64'] },
       { target: 'deb', arch: ['x64'] },

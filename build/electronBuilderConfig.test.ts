@@ -6,11 +6,12 @@ import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../helpers/client/controlClient.ts';
 import { guestArch, imageDirFor } from '../helpers/client/berthdStarter.ts';
+import { helperBinary } from '../helpers/berthd/hypervisors/helperBinaries.ts';
 import { appLocations } from '../electron/main/appLocations.ts';
 import { trayIconFiles } from '../electron/main/trayIcons.ts';
 
@@ -59,6 +60,7 @@ beforeAll(async () => {
   // What `npm run build` makes: the bundles, the renderer (built here when missing), the icons (committed).
   await run(process.execPath, [join(root, 'scripts/bundle.mjs')], { cwd: root });
   if (!existsSync(join(root, 'renderer/dist/index.html'))) await run('npm', ['run', 'build:renderer'], { cwd: root, timeout: 170_000 });
+  if (!existsSync(join(root, 'dist/bin/linux-x64/berth-ninep-server'))) await run(process.execPath, [join(root, 'scripts/build-go-helpers.mjs')], { cwd: root, timeout: 170_000 });
   config = await getConfig(root, CONFIG, null);
   work = mkdtempSync(join(tmpdir(), 'berth-dist-'));
 }, 180_000);
@@ -162,6 +164,10 @@ describe('packaged by electron-builder around a fake Electron binary (linux dir 
     expect(existsSync(join(resources, 'berthd', 'berth.mjs'))).toBe(true);
     expect(existsSync(join(resources, 'berthd', 'node_modules', 'node-pty', 'package.json'))).toBe(true);
     expect(imageDirFor(where.berthdScript, process.arch)).toBe(join(resources, 'vm-images', IMAGE_ARCH));
+    // The Go helpers of this platform only, where helperBinaries.ts looks beside the packaged berthd.
+    expect(helperBinary('berth-ninep-server', { env: {}, here: dirname(where.berthdScript) })).toBe(join(resources, 'berthd', 'bin', 'berth-ninep-server'));
+    expect(existsSync(join(resources, 'berthd', 'bin', 'berth-ninep-server'))).toBe(true);
+    expect(readdirSync(join(resources, 'berthd', 'bin'))).toEqual(['berth-ninep-server']);
     // No tests or debug symbols of node-pty, and no prebuilt binaries of other platforms.
     const pty = readdirSync(join(resources, 'berthd', 'node_modules', 'node-pty'), { recursive: true }).map(String);
     expect(pty.filter((p) => p.endsWith('.test.js') || p.endsWith('.pdb') || p.includes('win32-') || p.includes('darwin-'))).toEqual([]);

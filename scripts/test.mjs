@@ -81,19 +81,15 @@ for (const dir of ['vm-images/agent', 'helpers/hvsock-bridge', 'helpers/ninep-se
 // The hvsock bridge runs on Windows hosts only: it must vet and cross-compile for windows/amd64.
 const winEnv = { ...goEnv, GOOS: 'windows', GOARCH: 'amd64' };
 await step('go vet (hvsock-bridge, windows/amd64)', 'go', ['vet', '.'], { env: winEnv, cwd: join(root, 'helpers/hvsock-bridge') });
-const winOut = mkdtempSync(join(tmpdir(), 'berth-hvsock-'));
-await step('go build (hvsock-bridge, windows/amd64)', 'go', ['build', '-trimpath', '-o', join(winOut, 'hvsock-bridge.exe'), '.'], { env: winEnv, cwd: join(root, 'helpers/hvsock-bridge') });
-rmSync(winOut, { recursive: true, force: true });
 // The 9P server runs beside HyperKit on Intel Macs: it must vet and cross-compile for darwin/amd64.
 const macEnv = { ...goEnv, GOOS: 'darwin', GOARCH: 'amd64' };
 await step('go vet (ninep-server, darwin/amd64)', 'go', ['vet', '.'], { env: macEnv, cwd: join(root, 'helpers/ninep-server') });
-const macOut = mkdtempSync(join(tmpdir(), 'berth-ninep-'));
-await step('go build (ninep-server, darwin/amd64)', 'go', ['build', '-trimpath', '-o', join(macOut, 'berth-ninep-server'), '.'], { env: macEnv, cwd: join(root, 'helpers/ninep-server') });
-rmSync(macOut, { recursive: true, force: true });
 
 const build = await step('VM image', 'npm', ['run', '--silent', 'vm:build']);
-// The app's bundles and the renderer, fresh: the e2e suite serves renderer/dist, the packaging test reads dist/.
-await step('app build (bundles, renderer, icons check)', 'npm', ['run', '--silent', 'build']);
+// The app's bundles, the Go helpers cross-compiled for each host (hvsock-bridge.exe for windows/amd64,
+// berth-ninep-server for darwin/amd64 and linux), the renderer: the e2e suite serves renderer/dist, the
+// packaging test reads dist/.
+await step('app build (bundles, Go helpers, renderer, icons check)', 'npm', ['run', '--silent', 'build']);
 
 const reportDir = mkdtempSync(join(tmpdir(), 'berth-vitest-'));
 const report = join(reportDir, 'report.json');

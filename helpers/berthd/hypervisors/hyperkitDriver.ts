@@ -42,7 +42,7 @@ export type HyperkitDriverOptions = {
   /** Asks berth-agent to power the guest off (its `shutdown` RPC): HyperKit's graceful stop. */
   guestShutdown: GuestShutdown;
   binary?: string;
-  /** berth-ninep-server (default: ninepServerPath(): BERTH_NINEP_SERVER, or beside berthd's Node). */
+  /** berth-ninep-server (default: ninepServerPath(): BERTH_NINEP_SERVER, or beside berthd's bundle). */
   ninepServer?: string;
   /** The host as Node names it; HyperKit runs only on darwin/x64 (tests of the fake pass Linux as such). */
   host?: { platform: string; arch: string };

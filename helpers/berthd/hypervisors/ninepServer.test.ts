@@ -21,9 +21,9 @@ describe('ninepServerArgs', () => {
     expect(() => ninepServerArgs({ hostPath: '/x', listen: 'unix:rel.sock', readOnly: false })).toThrow(/expected unix:/);
   });
 
-  it('is found through BERTH_NINEP_SERVER, else beside Node', () => {
+  it('is found through BERTH_NINEP_SERVER, else beside berthd (helperBinaries.ts)', () => {
     expect(ninepServerPath({ BERTH_NINEP_SERVER: '/opt/b/srv' })).toBe('/opt/b/srv');
-    expect(ninepServerPath({})).toMatch(/\/berth-ninep-server$/);
+    expect(ninepServerPath({})).toMatch(/\/bin\/(linux-x64\/)?berth-ninep-server$/);
   });
 });
 

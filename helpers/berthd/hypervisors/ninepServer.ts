@@ -3,17 +3,17 @@
 // once they print their address, stopped by PID; a record of their pids for a re-adopting berthd.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { killOnExit } from '../host/childReaper.ts';
 import { fileEnd } from '../host/fileEnd.ts';
 import { processAlive } from '../host/processLiveness.ts';
+import { helperBinary } from './helperBinaries.ts';
 import { commandLineOf } from './processHandle.ts';
 
 export const NINEP_SERVER_BINARY = 'berth-ninep-server';
 
-/** Where berth-ninep-server is: BERTH_NINEP_SERVER, or beside berthd's Node (the packaged app's resources). */
+/** Where berth-ninep-server is: BERTH_NINEP_SERVER, or beside berthd's bundle (helperBinaries.ts). */
 export function ninepServerPath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.BERTH_NINEP_SERVER ?? join(dirname(process.execPath), NINEP_SERVER_BINARY);
+  return helperBinary(NINEP_SERVER_BINARY, { env });
 }
 
 export type NinepServerJob = {
