@@ -30,6 +30,7 @@ export interface EnsureDaemonOptions {
   logFile: string;
   launch: () => LaunchedDaemon;
   timeoutMs?: number;
+  /** How often to try berthd's socket while it starts (a unix connect: cheap; each wait is start latency). */
   pollMs?: number;
 }
 
@@ -47,7 +48,7 @@ export async function ensureDaemonWith(opts: EnsureDaemonOptions): Promise<'runn
       if (code === EXIT_ALREADY_RUNNING && (await daemonAnswers(opts.controlSocket))) return 'running';
       throw new Error(`berthd exited at start (code ${code}); the end of ${opts.logFile}:\n${logTail(opts.logFile, 8)}\nFix what it says, then try again (\`berth doctor\` checks the usual causes).`);
     }
-    await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 25));
   }
   throw new Error(`berthd did not answer on ${opts.controlSocket} within ${Math.round(timeoutMs / 1000)} s; see ${opts.logFile}, then try again.`);
 }
