@@ -1,6 +1,7 @@
-// The file requests: open, create, read, write, readdir, getattr, setattr, mkdir, symlink, readlink,
-// link, rename, unlink, remove, fsync. Each resolves its fid's path from the root (server.go) and acts
-// on the last name relative to its parent directory's fd; a read-only export refuses every change.
+// The file requests: open, create, read, write, readdir, getattr, fsync (setattr: setattr.go; the
+// requests on names: nameops.go), and the checks they share. Each resolves its fid's path from the root
+// (server.go) and acts on the last name relative to its parent directory's fd; a read-only export
+// refuses every change.
 package main
 
 import (
@@ -15,12 +16,71 @@ func (c *conn) writable() error {
 	return nil
 }
 
+// decodedFid is fid n of a request whose fields are all decoded: a short request fails first.
+func (c *conn) decodedFid(d *decoder, n uint32) (*fid, error) {
+	if d.err != nil {
+		return nil, d.err
+	}
+	return c.fid(n)
+}
+
+// decodedFids is fids a and b of a request whose fields are all decoded (see decodedFid).
+func (c *conn) decodedFids(d *decoder, a, b uint32) (*fid, *fid, error) {
+	fa, err := c.decodedFid(d, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	fb, err := c.fid(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	return fa, fb, nil
+}
+
+// mayMake checks that name may be made, removed or renamed to in a directory: the export is
+// writable and name is one name.
+func (c *conn) mayMake(name string) error {
+	if err := c.writable(); err != nil {
+		return err
+	}
+	return validName(name)
+}
+
+// changeIn runs do on the directory at dir for a change to name in it (see mayMake).
+func (c *conn) changeIn(dir []string, name string, do func(dfd int) error) error {
+	if err := c.mayMake(name); err != nil {
+		return err
+	}
+	return c.s.inDir(dir, do)
+}
+
+// iounit is the largest data count of one Rread or Twrite.
+func (c *conn) iounit() uint32 { return c.msize - ioHeader }
+
+// clampCount is a read's count cut to the iounit.
+func (c *conn) clampCount(count uint32) uint32 {
+	if count > c.iounit() {
+		return c.iounit()
+	}
+	return count
+}
+
+// opened makes fd the fid's open file and answers its qid and the iounit; fd is closed if it fails.
+func (c *conn) opened(f *fid, fd int, e *encoder) error {
+	a, err := fstat(fd)
+	if err != nil {
+		syscall.Close(fd)
+		return err
+	}
+	f.fd, f.dirs = fd, nil
+	e.qid(c.s.qidOf(a))
+	e.u32(c.iounit())
+	return nil
+}
+
 func (c *conn) lopen(d *decoder, e *encoder) error {
 	n, flags := d.u32(), d.u32()
-	if d.err != nil {
-		return d.err
-	}
-	f, err := c.fid(n)
+	f, err := c.decodedFid(d, n)
 	if err != nil {
 		return err
 	}
@@ -32,70 +92,43 @@ func (c *conn) lopen(d *decoder, e *encoder) error {
 			return err
 		}
 	}
-	dfd, name, err := c.s.parent(f.path)
-	if err != nil {
-		return err
-	}
-	defer syscall.Close(dfd)
-	fd, err := openat(dfd, name, hostOpenFlags(flags&^(lOCreat|lOExcl))|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return err
-	}
-	a, err := fstat(fd)
-	if err != nil {
-		syscall.Close(fd)
-		return err
-	}
-	f.fd, f.dirs = fd, nil
-	e.qid(c.s.qidOf(a))
-	e.u32(c.msize - ioHeader)
-	return nil
+	return c.s.inParent(f.path, func(dfd int, name string) error {
+		fd, err := openat(dfd, name, hostOpenFlags(flags&^(lOCreat|lOExcl))|syscall.O_NONBLOCK, 0)
+		if err != nil {
+			return err
+		}
+		return c.opened(f, fd, e)
+	})
 }
 
 func (c *conn) lcreate(d *decoder, e *encoder) error {
 	n, name, flags, mode, _ := d.u32(), d.str(), d.u32(), d.u32(), d.u32()
-	if d.err != nil {
-		return d.err
-	}
-	f, err := c.fid(n)
+	f, err := c.decodedFid(d, n)
 	if err != nil {
 		return err
 	}
-	if err := c.writable(); err != nil {
-		return err
-	}
-	if err := validName(name); err != nil {
+	if err := c.mayMake(name); err != nil {
 		return err
 	}
 	if f.fd >= 0 {
 		return syscall.EBADF
 	}
-	dfd, err := c.s.openDir(f.path)
-	if err != nil {
-		return err
-	}
-	defer syscall.Close(dfd)
-	fd, err := openat(dfd, name, hostOpenFlags(flags)|syscall.O_CREAT, mode&0o7777)
-	if err != nil {
-		return err
-	}
-	a, err := fstat(fd)
-	if err != nil {
-		syscall.Close(fd)
-		return err
-	}
-	f.path, f.fd = join(f.path, name), fd
-	e.qid(c.s.qidOf(a))
-	e.u32(c.msize - ioHeader)
-	return nil
+	return c.s.inDir(f.path, func(dfd int) error {
+		fd, err := openat(dfd, name, hostOpenFlags(flags)|syscall.O_CREAT, mode&0o7777)
+		if err != nil {
+			return err
+		}
+		if err := c.opened(f, fd, e); err != nil {
+			return err
+		}
+		f.path = join(f.path, name)
+		return nil
+	})
 }
 
 func (c *conn) read(d *decoder, e *encoder) error {
 	n, off, count := d.u32(), d.u64(), d.u32()
-	if d.err != nil {
-		return d.err
-	}
-	f, err := c.fid(n)
+	f, err := c.decodedFid(d, n)
 	if err != nil {
 		return err
 	}
@@ -106,9 +139,7 @@ func (c *conn) read(d *decoder, e *encoder) error {
 	if f.fd < 0 {
 		return syscall.EBADF
 	}
-	if max := c.msize - ioHeader; count > max {
-		count = max
-	}
+	count = c.clampCount(count)
 	buf := make([]byte, count)
 	got, err := syscall.Pread(f.fd, buf, int64(off))
 	if err != nil {
@@ -121,10 +152,7 @@ func (c *conn) read(d *decoder, e *encoder) error {
 
 func (c *conn) write(d *decoder, e *encoder) error {
 	n, off, data := d.u32(), d.u64(), d.data()
-	if d.err != nil {
-		return d.err
-	}
-	f, err := c.fid(n)
+	f, err := c.decodedFid(d, n)
 	if err != nil {
 		return err
 	}
@@ -156,10 +184,7 @@ type dirent struct {
 // offset i+1. "." and ".." come first (".." of the export's root is the root itself).
 func (c *conn) readdir(d *decoder, e *encoder) error {
 	n, off, count := d.u32(), d.u64(), d.u32()
-	if d.err != nil {
-		return d.err
-	}
-	f, err := c.fid(n)
+	f, err := c.decodedFid(d, n)
 	if err != nil {
 		return err
 	}
@@ -171,9 +196,7 @@ func (c *conn) readdir(d *decoder, e *encoder) error {
 			return err
 		}
 	}
-	if max := c.msize - ioHeader; count > max {
-		count = max
-	}
+	count = c.clampCount(count)
 	var out encoder
 	for i := off; i < uint64(len(f.dirs)); i++ {
 		de := f.dirs[i]
@@ -232,10 +255,7 @@ const getattrBasic = 0x7ff
 
 func (c *conn) getattr(d *decoder, e *encoder) error {
 	n, _ := d.u32(), d.u64()
-	if d.err != nil {
-		return d.err
-	}
-	f, err := c.fid(n)
+	f, err := c.decodedFid(d, n)
 	if err != nil {
 		return err
 	}
@@ -265,213 +285,6 @@ func (c *conn) getattr(d *decoder, e *encoder) error {
 	e.u64(0) // gen
 	e.u64(0) // data_version
 	return nil
-}
-
-func (c *conn) mkdir(d *decoder, e *encoder) error {
-	n, name, mode, _ := d.u32(), d.str(), d.u32(), d.u32()
-	return c.makeIn(d, e, n, name, func(dfd int) error { return mkdirat(dfd, name, mode&0o7777) })
-}
-
-func (c *conn) symlink(d *decoder, e *encoder) error {
-	n, name, target, _ := d.u32(), d.str(), d.str(), d.u32()
-	return c.makeIn(d, e, n, name, func(dfd int) error { return symlinkat(target, dfd, name) })
-}
-
-// makeIn creates name in the directory of fid n with make, and answers the new file's qid.
-func (c *conn) makeIn(d *decoder, e *encoder, n uint32, name string, make func(dfd int) error) error {
-	if d.err != nil {
-		return d.err
-	}
-	f, err := c.fid(n)
-	if err != nil {
-		return err
-	}
-	if err := c.writable(); err != nil {
-		return err
-	}
-	if err := validName(name); err != nil {
-		return err
-	}
-	dfd, err := c.s.openDir(f.path)
-	if err != nil {
-		return err
-	}
-	defer syscall.Close(dfd)
-	if err := make(dfd); err != nil {
-		return err
-	}
-	a, err := fstatat(dfd, name, atSymlinkNofollow)
-	if err != nil {
-		return err
-	}
-	e.qid(c.s.qidOf(a))
-	return nil
-}
-
-func (c *conn) readlink(d *decoder, e *encoder) error {
-	f, err := c.fid(d.u32())
-	if err != nil {
-		return err
-	}
-	dfd, name, err := c.s.parent(f.path)
-	if err != nil {
-		return err
-	}
-	defer syscall.Close(dfd)
-	t, err := readlinkat(dfd, name)
-	if err != nil {
-		return err
-	}
-	e.str(t)
-	return nil
-}
-
-func (c *conn) link(d *decoder) error {
-	dn, n, name := d.u32(), d.u32(), d.str()
-	if d.err != nil {
-		return d.err
-	}
-	df, err := c.fid(dn)
-	if err != nil {
-		return err
-	}
-	f, err := c.fid(n)
-	if err != nil {
-		return err
-	}
-	if err := c.writable(); err != nil {
-		return err
-	}
-	if err := validName(name); err != nil {
-		return err
-	}
-	if len(f.path) == 0 {
-		return syscall.EPERM
-	}
-	ofd, oname, err := c.s.parent(f.path)
-	if err != nil {
-		return err
-	}
-	defer syscall.Close(ofd)
-	nfd, err := c.s.openDir(df.path)
-	if err != nil {
-		return err
-	}
-	defer syscall.Close(nfd)
-	return linkat(ofd, oname, nfd, name)
-}
-
-// move renames from (a path) to the name in the directory to; fids below from follow it.
-func (c *conn) move(from []string, toDir []string, name string) error {
-	if err := c.writable(); err != nil {
-		return err
-	}
-	if err := validName(name); err != nil {
-		return err
-	}
-	if len(from) == 0 {
-		return syscall.EBUSY // the export's root
-	}
-	ofd, oname, err := c.s.parent(from)
-	if err != nil {
-		return err
-	}
-	defer syscall.Close(ofd)
-	nfd, err := c.s.openDir(toDir)
-	if err != nil {
-		return err
-	}
-	defer syscall.Close(nfd)
-	if err := renameat(ofd, oname, nfd, name); err != nil {
-		return err
-	}
-	c.renamed(from, join(toDir, name))
-	return nil
-}
-
-func (c *conn) rename(d *decoder) error {
-	n, dn, name := d.u32(), d.u32(), d.str()
-	if d.err != nil {
-		return d.err
-	}
-	f, err := c.fid(n)
-	if err != nil {
-		return err
-	}
-	df, err := c.fid(dn)
-	if err != nil {
-		return err
-	}
-	return c.move(append([]string{}, f.path...), df.path, name)
-}
-
-func (c *conn) renameat(d *decoder) error {
-	on, oname, nn, nname := d.u32(), d.str(), d.u32(), d.str()
-	if d.err != nil {
-		return d.err
-	}
-	of, err := c.fid(on)
-	if err != nil {
-		return err
-	}
-	nf, err := c.fid(nn)
-	if err != nil {
-		return err
-	}
-	if err := validName(oname); err != nil {
-		return err
-	}
-	return c.move(join(of.path, oname), append([]string{}, nf.path...), nname)
-}
-
-func (c *conn) unlinkat(d *decoder) error {
-	n, name, flags := d.u32(), d.str(), d.u32()
-	if d.err != nil {
-		return d.err
-	}
-	f, err := c.fid(n)
-	if err != nil {
-		return err
-	}
-	if err := c.writable(); err != nil {
-		return err
-	}
-	if err := validName(name); err != nil {
-		return err
-	}
-	dfd, err := c.s.openDir(f.path)
-	if err != nil {
-		return err
-	}
-	defer syscall.Close(dfd)
-	return unlinkat(dfd, name, flags&lATRemovedir != 0)
-}
-
-// remove unlinks the fid's file or empty directory; the fid is clunked whatever the outcome.
-func (c *conn) remove(d *decoder) error {
-	n := d.u32()
-	f, err := c.fid(n)
-	if err != nil {
-		return err
-	}
-	f.close()
-	delete(c.fids, n)
-	if err := c.writable(); err != nil {
-		return err
-	}
-	if len(f.path) == 0 {
-		return syscall.EBUSY
-	}
-	dfd, name, err := c.s.parent(f.path)
-	if err != nil {
-		return err
-	}
-	defer syscall.Close(dfd)
-	a, err := fstatat(dfd, name, atSymlinkNofollow)
-	if err != nil {
-		return err
-	}
-	return unlinkat(dfd, name, isDir(a))
 }
 
 func (c *conn) fsync(d *decoder) error {

@@ -169,10 +169,7 @@ func (c *conn) walk(d *decoder, e *encoder) error {
 	for i := range names {
 		names[i] = d.str()
 	}
-	if d.err != nil {
-		return d.err
-	}
-	f, err := c.fid(n)
+	f, err := c.decodedFid(d, n)
 	if err != nil {
 		return err
 	}
@@ -243,10 +240,7 @@ func (c *conn) statfs(d *decoder, e *encoder) error {
 // answers ENODATA ("no such attribute"), which getxattr callers expect.
 func (c *conn) xattrwalk(d *decoder, e *encoder) error {
 	n, newN, name := d.u32(), d.u32(), d.str()
-	if d.err != nil {
-		return d.err
-	}
-	f, err := c.fid(n)
+	f, err := c.decodedFid(d, n)
 	if err != nil {
 		return err
 	}

@@ -207,6 +207,34 @@ func (s *Server) parent(path []string) (int, string, error) {
 	return fd, path[len(path)-1], err
 }
 
+// inDir runs do on the directory at path, opened by openDir, and closes it after.
+func (s *Server) inDir(path []string, do func(dfd int) error) error {
+	dfd, err := s.openDir(path)
+	if err != nil {
+		return err
+	}
+	defer syscall.Close(dfd)
+	return do(dfd)
+}
+
+// inParent runs do on the directory holding path's last name (opened by parent) and that name.
+func (s *Server) inParent(path []string, do func(dfd int, name string) error) error {
+	dfd, name, err := s.parent(path)
+	if err != nil {
+		return err
+	}
+	defer syscall.Close(dfd)
+	return do(dfd, name)
+}
+
+// acrossDirs runs do on the directory holding from's last name, that name, and the directory toDir:
+// the two ends of a link or rename, each resolved from the root as openDir does.
+func (s *Server) acrossDirs(from, toDir []string, do func(ofd int, oname string, nfd int) error) error {
+	return s.inParent(from, func(ofd int, oname string) error {
+		return s.inDir(toDir, func(nfd int) error { return do(ofd, oname, nfd) })
+	})
+}
+
 // lstat is the attributes of path itself (a symlink is reported, never followed).
 func (s *Server) lstat(path []string) (fileAttr, error) {
 	dfd, name, err := s.parent(path)

@@ -22,10 +22,7 @@ const (
 func (c *conn) setattr(d *decoder) error {
 	n, valid, mode, uid, gid, size := d.u32(), d.u32(), d.u32(), d.u32(), d.u32(), d.u64()
 	asec, ansec, msec, mnsec := d.u64(), d.u64(), d.u64(), d.u64()
-	if d.err != nil {
-		return d.err
-	}
-	f, err := c.fid(n)
+	f, err := c.decodedFid(d, n)
 	if err != nil {
 		return err
 	}

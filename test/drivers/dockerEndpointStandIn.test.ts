@@ -2,34 +2,20 @@
 // the named pipes and hvsock-bridge built for Linux: the private server listens first, then the bridge
 // serves the public endpoint; listen() returns only once the bridge listens; close() ends both. A bridge
 // that cannot listen or is missing fails the start with the reason. On unix no bridge is started.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeDockerServer } from '../../helpers/berthd/docker/fakeDockerServer.ts';
+import type { FakeDockerServer } from '../../helpers/berthd/docker/fakeDockerServer.ts';
 import { DockerEndpointError, HostDockerEndpoint } from '../../helpers/berthd/forward/hostDockerEndpoint.ts';
 import { bridgeArgv } from '../../helpers/berthd/hypervisors/hvsockBridgeArgs.ts';
-import { repoRoot } from '../image/imageVm.ts';
+import { buildHvsockBridge, pingingDocker, unixGet as get } from './fixtures/dockerStandIns.ts';
 
 let dir: string;
 let bridgeBin: string;
 let docker: FakeDockerServer;
 const endpoints: HostDockerEndpoint[] = [];
-
-function get(socketPath: string, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += String(d)));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 const answers = (path: string): Promise<boolean> =>
   new Promise((r) => {
@@ -48,14 +34,8 @@ function endpoint(o: Partial<ConstructorParameters<typeof HostDockerEndpoint>[0]
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bdep-'));
-  bridgeBin = join(dir, 'hvsock-bridge');
-  execFileSync('go', ['build', '-trimpath', '-o', bridgeBin, '.'], {
-    cwd: join(repoRoot, 'helpers', 'hvsock-bridge'),
-    env: { ...process.env, CGO_ENABLED: '0', GOPROXY: 'off', GOFLAGS: '-buildvcs=false', GOCACHE: join(repoRoot, 'vm-images', '.cache', 'go-build') },
-  });
-  docker = new FakeDockerServer();
-  docker.on('GET', '/_ping', (_req, res) => res.end('OK'));
-  await docker.listen();
+  bridgeBin = buildHvsockBridge(dir);
+  docker = await pingingDocker();
 }, 120_000);
 
 afterAll(async () => {

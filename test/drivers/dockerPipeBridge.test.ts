@@ -2,18 +2,17 @@
 // here): docker → hvsock-bridge (the public endpoint, built from helpers/hvsock-bridge) → berthd's
 // private endpoint (DockerSocketServer) → Docker; and a private endpoint squatted by another process
 // is refused by the bridge's -dial-server-pid check.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeDockerServer } from '../../helpers/berthd/docker/fakeDockerServer.ts';
+import type { FakeDockerServer } from '../../helpers/berthd/docker/fakeDockerServer.ts';
 import { DockerSocketServer } from '../../helpers/berthd/forward/dockerSocketServer.ts';
 import { bridgeArgv } from '../../helpers/berthd/hypervisors/hvsockBridgeArgs.ts';
 import { DockerPipeBridges } from '../../helpers/berthd/hypervisors/windowsDockerPipe.ts';
-import { repoRoot } from '../image/imageVm.ts';
+import { buildHvsockBridge, pingingDocker, unixGet as get } from './fixtures/dockerStandIns.ts';
 
 let dir: string;
 let bridgeBin: string;
@@ -21,18 +20,6 @@ let docker: FakeDockerServer;
 let berthd: DockerSocketServer;
 let squatter: ChildProcess | undefined;
 const bridges: DockerPipeBridges[] = [];
-
-function get(socketPath: string, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += String(d)));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Until something accepts connections at `path` (the file appears at bind, before listen). */
 async function waitFor(path: string): Promise<void> {
@@ -46,14 +33,8 @@ async function waitFor(path: string): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bpipe-'));
-  bridgeBin = join(dir, 'hvsock-bridge');
-  execFileSync('go', ['build', '-trimpath', '-o', bridgeBin, '.'], {
-    cwd: join(repoRoot, 'helpers', 'hvsock-bridge'),
-    env: { ...process.env, CGO_ENABLED: '0', GOPROXY: 'off', GOFLAGS: '-buildvcs=false', GOCACHE: join(repoRoot, 'vm-images', '.cache', 'go-build') },
-  });
-  docker = new FakeDockerServer();
-  docker.on('GET', '/_ping', (_req, res) => res.end('OK'));
-  await docker.listen();
+  bridgeBin = buildHvsockBridge(dir);
+  docker = await pingingDocker();
   berthd = new DockerSocketServer(join(dir, 'berthd-private.sock'), () => connect(docker.socketPath));
   await berthd.listen();
 }, 120_000);

@@ -3,6 +3,7 @@
 // once they print their address, stopped by PID; a record of their pids for a re-adopting berthd.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { ChildExitWatch, type ChildExit } from '../host/childExit.ts';
 import { killOnExit } from '../host/childReaper.ts';
 import { fileEnd } from '../host/fileEnd.ts';
 import { processAlive } from '../host/processLiveness.ts';
@@ -33,13 +34,12 @@ export function ninepServerArgs(j: NinepServerJob): string[] {
   return [`-root=${j.hostPath}`, `-listen=${j.listen}`, ...(j.readOnly ? ['-ro'] : []), ...(j.once ? ['-once'] : [])];
 }
 
-export type NinepServerExit = { code: number | null; signal: NodeJS.Signals | null; stderr: string };
+export type NinepServerExit = ChildExit;
 
 /** One running berth-ninep-server. `stop()` ends it by PID; it never outlives stop(). */
 export class NinepServer {
   readonly exited: Promise<NinepServerExit>;
-  private exit: NinepServerExit | undefined;
-  private stderr = '';
+  private readonly watch: ChildExitWatch;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -48,15 +48,8 @@ export class NinepServer {
     readonly address: string,
     logFile: string | undefined,
   ) {
-    child.stderr?.on('data', (d) => (this.stderr = (this.stderr + String(d)).slice(-4096)));
-    this.exited = new Promise((resolve) => {
-      const done = (code: number | null, signal: NodeJS.Signals | null): void => {
-        this.exit = { code, signal, stderr: (logFile ? fileEnd(logFile, 4096) : this.stderr).trim() };
-        resolve(this.exit);
-      };
-      if (child.exitCode !== null || child.signalCode !== null) done(child.exitCode, child.signalCode);
-      else child.once('exit', done);
-    });
+    this.watch = new ChildExitWatch(child, logFile);
+    this.exited = this.watch.exited;
   }
 
   get pid(): number | undefined {
@@ -64,7 +57,7 @@ export class NinepServer {
   }
 
   get running(): boolean {
-    return this.exit === undefined;
+    return this.watch.running;
   }
 
   /** Start the server and resolve once it listens; reject with its stderr if it exits or times out first. */
@@ -112,7 +105,7 @@ export class NinepServer {
       clearTimeout(t);
     }
     if (this.job.listen.startsWith('unix:')) rmSync(this.job.listen.slice('unix:'.length), { force: true });
-    return this.exit!;
+    return this.watch.exit!;
   }
 }
 

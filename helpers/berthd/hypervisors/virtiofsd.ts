@@ -11,8 +11,8 @@
 // namespace) — virtiofsAvailable says which case this host is.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, lstatSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { ChildExitWatch, type ChildExit } from '../host/childExit.ts';
 import { killOnExit } from '../host/childReaper.ts';
-import { fileEnd } from '../host/fileEnd.ts';
 
 /** Where distributions put virtiofsd: Debian/Ubuntu (QEMU's C daemon), Fedora/Arch (the Rust one). */
 export const VIRTIOFSD_CANDIDATES = ['/usr/lib/qemu/virtiofsd', '/usr/libexec/virtiofsd', '/usr/lib/virtiofsd'] as const;
@@ -42,7 +42,7 @@ export type VirtiofsdOptions = {
   readyTimeoutMs?: number;
 };
 
-export type VirtiofsdExit = { code: number | null; signal: NodeJS.Signals | null; stderr: string };
+export type VirtiofsdExit = ChildExit;
 
 export type Availability = { ok: true; binary: string; version: string } | { ok: false; reason: string };
 
@@ -114,20 +114,14 @@ function isSocket(p: string): boolean {
 /** One running virtiofsd. `stop()` ends it by PID and removes its socket; it never outlives stop(). */
 export class VirtiofsdProcess {
   readonly exited: Promise<VirtiofsdExit>;
-  private exit: VirtiofsdExit | undefined;
-  private stderr = '';
+  private readonly watch: ChildExitWatch;
 
   private constructor(
     private readonly child: ChildProcess,
     readonly options: VirtiofsdOptions,
   ) {
-    child.stderr?.on('data', (d) => (this.stderr = (this.stderr + String(d)).slice(-4096)));
-    this.exited = new Promise((resolve) => {
-      child.on('exit', (code, signal) => {
-        this.exit = { code, signal, stderr: (options.logFile ? fileEnd(options.logFile, 4096) : this.stderr).trim() };
-        resolve(this.exit);
-      });
-    });
+    this.watch = new ChildExitWatch(child, options.logFile);
+    this.exited = this.watch.exited;
   }
 
   get pid(): number | undefined {
@@ -135,7 +129,7 @@ export class VirtiofsdProcess {
   }
 
   get running(): boolean {
-    return this.exit === undefined;
+    return this.watch.running;
   }
 
   /** Start virtiofsd and resolve once its socket exists; reject (with its stderr) if it exits or times out first. */
@@ -188,7 +182,7 @@ export class VirtiofsdProcess {
       clearTimeout(t);
     }
     rmSync(this.options.socketPath, { force: true });
-    return this.exit!;
+    return this.watch.exit!;
   }
 }
 
