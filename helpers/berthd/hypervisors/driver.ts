@@ -69,8 +69,10 @@ export interface DriverRuntime extends HypervisorDriver {
   readonly dataDisk: string;
   /** The acceleration when the driver has only one (HyperKit: HVF; Hyper-V: the Windows hypervisor); QEMU plans its own. */
   readonly fixedAccel?: Pick<AccelInfo, 'accel' | 'why'>;
-  /** Whether the driver serves the shares' folders to the guest (QEMU: 9p/virtiofs; the others not yet). */
+  /** Whether the driver serves the shares' folders to the guest (QEMU: 9p/virtiofs; HyperKit: 9p; Hyper-V: 9P over the link). */
   readonly sharesSupported: boolean;
+  /** How shares reach the guest: a 9P/virtiofs device (the default), or 9P over the guest link (Hyper-V: vm/linkShares.ts). */
+  readonly sharesOver?: 'device' | 'link';
   /** Whether the VmConfig's hostForwards (QEMU user networking) apply. */
   readonly hostForwards: boolean;
   /** Throws HostProblem when this host cannot run the driver (binary missing, Hyper-V off, …). */

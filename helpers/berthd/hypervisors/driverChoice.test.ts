@@ -47,7 +47,9 @@ describe('driver runtimes', () => {
   });
   it('Hyper-V: a VHDX, the boot ISO beside the image, the bridge\'s pipe as the link; memory in even MiB', () => {
     const v = driverRuntime('hyperv', ctx);
-    expect(v).toMatchObject({ name: 'hyperv', diskFormat: 'vhdx', dataDisk: '/home/ann/.berth/vm/data.vhdx', sharesSupported: false });
+    expect(v).toMatchObject({ name: 'hyperv', diskFormat: 'vhdx', dataDisk: '/home/ann/.berth/vm/data.vhdx', sharesSupported: true, sharesOver: 'link' });
+    expect(driverRuntime('qemu', ctx).sharesOver ?? 'device', 'QEMU keeps its 9p/virtiofs devices').toBe('device');
+    expect(driverRuntime('hyperkit', ctx).sharesOver ?? 'device', 'HyperKit keeps its virtio-9p').toBe('device');
     expect(v.linkEndpoint()).toBe('\\\\.\\pipe\\berth_link');
     expect(hypervFiles(paths, '/opt/berth/image').bootIso).toBe('/opt/berth/image/hyperv-boot.iso');
     expect([hypervMemoryMiB(2048), hypervMemoryMiB(2049), hypervMemoryMiB(100)]).toEqual([2048, 2048, 512]);

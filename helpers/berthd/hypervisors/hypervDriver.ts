@@ -110,8 +110,9 @@ export function hypervDriver(o: HypervDriverOptions): DriverRuntime {
     hostAcpi: true,
     dataDisk: f.dataDisk,
     fixedAccel: { accel: 'whpx', why: 'Hyper-V runs the VM on the Windows hypervisor itself' },
-    // Shares on Hyper-V need a file server the guest mounts (not in Berth yet: docs/drivers.md).
-    sharesSupported: false,
+    // No 9P device on Hyper-V: berth-ninep-server's 9P goes over the guest link (vm/linkShares.ts).
+    sharesSupported: true,
+    sharesOver: 'link',
     hostForwards: false,
 
     async checkHost() {

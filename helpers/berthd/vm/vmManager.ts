@@ -19,6 +19,7 @@ import { failedAccelWhy, fallbackWhy, planAccel, type AccelSetting } from '../hy
 import { HostProblem, type DriverRuntime, type VmProcess } from '../hypervisors/driver.ts';
 import { chooseDriver, driverRuntime, type DriverContext, type DriverHost } from '../hypervisors/driverChoice.ts';
 import { readHostFacts, rememberKvmHangs } from '../hypervisors/hostFacts.ts';
+import { ninepServerPath } from '../hypervisors/ninepServer.ts';
 import { VirtiofsdGroup, virtiofsAvailable } from '../hypervisors/virtiofsd.ts';
 import type { Accel, VmConfig } from '../hypervisors/vmConfig.ts';
 import { ensureLayout, type BerthPaths } from '../paths.ts';
@@ -26,6 +27,7 @@ import { PortService } from '../ports/portService.ts';
 import type { SettingsService } from '../settings/settingsService.ts';
 import { writeConfigDisk } from './configDisk.ts';
 import { guestConfigFromSettings } from './guestConfigFromSettings.ts';
+import { LinkShares, sharesOverLink } from './linkShares.ts';
 import { defaultShareTransport, planShares, statFolderKind, type SharesPlan } from './sharesPlan.ts';
 import { imageDir, loadVmImage } from './vmImage.ts';
 import { VmHealth } from './vmHealth.ts';
@@ -59,8 +61,15 @@ function sharesStatus(plan: SharesPlan, choice: { transport: '9p' | 'virtiofs'; 
   return { ...choice, mounted: plan.guestMounts?.map((m) => m.guestPath) ?? [], problems: plan.problems };
 }
 
+/** Whether this VM's shares go over the guest link: the driver's way (Hyper-V), or BERTH_SHARE_TRANSPORT=link (tests on QEMU). */
+export function sharesGoOverLink(driver: Pick<DriverRuntime, 'sharesOver'>, env: NodeJS.ProcessEnv = process.env): boolean {
+  return driver.sharesOver === 'link' || env.BERTH_SHARE_TRANSPORT === 'link';
+}
+
+const OVER_LINK_WHY = '9P over the guest link: berth-ninep-server on the host, mounted by berth-agent with trans=fd';
+
 /**
- * The shares a driver cannot serve yet (Hyper-V: docs/drivers.md): none is mounted, each
+ * The shares of a driver that cannot serve them (none today: Hyper-V's go over the link): none is mounted, each
  * is named as a problem so `status` says plainly that the folder is not shared.
  */
 function withoutShares(plan: SharesPlan, driver: DriverRuntime): SharesPlan {
@@ -109,6 +118,8 @@ export class VmManager extends EventEmitter {
   /** How this VM's shares were mounted, and the ones that could not be. */
   shares: { transport: '9p' | 'virtiofs'; why: string; mounted: string[]; problems: string[] } | undefined;
   private virtiofsd: VirtiofsdGroup | undefined;
+  /** The shares mounted over the guest link, when this VM's go that way (sharesGoOverLink). */
+  private linkShares: LinkShares | undefined;
   readonly health: VmHealth;
   readonly ports: PortService;
   private rpcClient: AgentRpc | undefined;
@@ -264,9 +275,12 @@ export class VmManager extends EventEmitter {
     // What the VM mounted is not recorded: the shares of the current settings are the best account of it.
     let plan = planShares(this.applied.shares, { transport: '9p', platform: process.platform, folderKind: statFolderKind, socketDir: this.paths.socketDir });
     if (!driver.sharesSupported) plan = withoutShares(plan, driver);
-    this.shares = sharesStatus(plan, { transport: '9p', why: 're-adopted: the shares of the current settings' });
+    // Over the link the new session's HELLO ends the old mounts; they are mounted again below.
+    if (driver.sharesSupported && sharesGoOverLink(driver)) plan = this.planLinkShares(plan);
+    this.shares = sharesStatus(plan, { transport: '9p', why: this.linkShares ? `${OVER_LINK_WHY} (re-adopted: the shares of the current settings)` : 're-adopted: the shares of the current settings' });
     void vm.exited.then((exit) => this.onVmExit(vm, exit.signal ?? (exit.code === null ? 'exited' : `code ${exit.code}`), exit.stderr));
     const session = await this.abortable(this.connectLink(vm, 60_000), signal);
+    await this.abortable(this.mountLinkShares(), signal);
     this.phase('waiting for docker', 0.75, signal);
     await this.waitForDocker(session, 120_000, signal);
     await this.serveDocker(signal);
@@ -364,6 +378,8 @@ export class VmManager extends EventEmitter {
 
     this.phase('waiting for agent', 0.5, signal);
     const session = await this.abortable(this.connectLink(vm, 180_000), signal);
+    // Before Docker is served: a container's bind mount of a share must find it mounted.
+    await this.abortable(this.mountLinkShares(), signal);
 
     this.phase('waiting for docker', 0.75, signal);
     await this.waitForDocker(session, 180_000, signal);
@@ -387,6 +403,15 @@ export class VmManager extends EventEmitter {
    */
   private async prepareShares(settings: Settings, driver: DriverRuntime): Promise<SharesPlan> {
     const choice = process.env.BERTH_SHARE_TRANSPORT === 'virtiofs' && driver.sharesSupported ? defaultShareTransport(virtiofsAvailable(), 'virtiofs') : defaultShareTransport({ ok: false, reason: 'not asked for' });
+    await this.linkShares?.stop();
+    this.linkShares = undefined;
+    if (driver.sharesSupported && sharesGoOverLink(driver)) {
+      const plan = this.planLinkShares(planShares(settings.shares, { transport: '9p', platform: process.platform, folderKind: statFolderKind, socketDir: this.paths.socketDir }));
+      for (const m of plan.problems) this.log(`shares: ${m}`);
+      this.shares = sharesStatus(plan, { transport: '9p', why: OVER_LINK_WHY });
+      this.log(`shares over the guest link, mounted once the agent answers: ${this.linkShares!.shares.map((s) => s.guestPath).join(', ') || 'none'}`);
+      return plan;
+    }
     const planned = planShares(settings.shares, { transport: choice.transport, platform: process.platform, folderKind: statFolderKind, socketDir: this.paths.socketDir });
     const plan = driver.sharesSupported ? planned : withoutShares(planned, driver);
     for (const m of [...plan.notes, ...plan.problems]) this.log(`shares: ${m}`);
@@ -401,6 +426,27 @@ export class VmManager extends EventEmitter {
     this.shares = sharesStatus(plan, choice);
     this.log(`shares over ${choice.transport}: ${this.shares.mounted.join(', ') || 'none'}`);
     return plan;
+  }
+
+  /** Move the plan's shares onto the link (LinkShares); the plan keeps only its problems. */
+  private planLinkShares(planned: SharesPlan): SharesPlan {
+    const { plan, shares } = sharesOverLink(planned);
+    const problems = plan.problems;
+    this.linkShares = new LinkShares(shares, {
+      binary: ninepServerPath(),
+      socketDir: this.paths.socketDir,
+      logsDir: this.paths.logsDir,
+      log: this.log,
+      changed: () => {
+        if (this.shares && this.linkShares) this.shares = { ...this.shares, mounted: this.linkShares.mounted, problems: [...problems, ...this.linkShares.problems] };
+      },
+    });
+    return plan;
+  }
+
+  /** Wait for the shares over the link (mounted at each HELLO) to be settled; a share that failed is a problem in `status`. */
+  private async mountLinkShares(): Promise<void> {
+    await this.linkShares?.settled();
   }
 
   private async waitForDocker(session: LinkSession, timeoutMs: number, signal: AbortSignal): Promise<void> {
@@ -502,6 +548,9 @@ export class VmManager extends EventEmitter {
         this.setDegraded('agent', 'berth-agent in the VM restarted; reconnecting');
         void this.health.checkDocker();
       }
+      // Every HELLO starts a session without streams (the first one, an agent restart, HELLOs that
+      // crossed, a silent link restarted): the shares over the link are mounted on it (again).
+      void this.linkShares?.mountAll(session);
     });
     session.on('close', () => {
       if (this.state.state === 'running') this.setDegraded('guest-link', 'the guest link socket closed');
@@ -559,6 +608,8 @@ export class VmManager extends EventEmitter {
     if (!this.vm?.running) removeVmRecord(this.paths.vmRecord);
     await this.virtiofsd?.stop();
     this.virtiofsd = undefined;
+    await this.linkShares?.stop();
+    this.linkShares = undefined;
     this.shares = undefined;
     this.degraded.clear();
     this.applied = undefined;

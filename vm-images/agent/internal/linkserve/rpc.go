@@ -115,10 +115,12 @@ func (srv *Server) call(line []byte) (resp rpcResponse, after func()) {
 		result, err = srv.vmInfo()
 	case "vm.stats":
 		result, err = srv.vmStats()
+	case "share.mount":
+		result, err = srv.shareMount(req.Params)
 	case "shutdown":
 		result, after = struct{}{}, srv.shutdown
 	default:
-		err = failure("unknown-method", "unknown method %q; this agent has agent.version, ping, time.get, time.set, disk.trim, vm.info, vm.stats and shutdown", truncate(req.Method, 100))
+		err = failure("unknown-method", "unknown method %q; this agent has agent.version, ping, time.get, time.set, disk.trim, vm.info, vm.stats, share.mount and shutdown", truncate(req.Method, 100))
 	}
 	if err != nil {
 		var f *rpcFailure

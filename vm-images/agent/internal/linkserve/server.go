@@ -1,4 +1,4 @@
-// Package linkserve is the agent's end of the guest link: it serves the host's streams (docker, tcp:<port>, rpc, exec).
+// Package linkserve is the agent's end of the guest link: it serves the host's streams (docker, tcp:<port>, rpc, exec, ninep:<tag>).
 // This file owns the Server type, its session settings, target routing and logging.
 package linkserve
 
@@ -26,6 +26,7 @@ type Server struct {
 	PowerOff     func() error          // run after answering the shutdown RPC
 	SetClock     func(time.Time) error // nil: settimeofday(2)
 	ProcDir      string                // "/proc" when empty (kernel release, uptime, cpuinfo, meminfo)
+	SysDir       string                // "/sys" when empty (shares wait for /sys/module/9pnet_fd)
 	TrimPath     string                // DefaultTrimPath when empty: trimmed by disk.trim, measured by vm.info
 	DialTimeout  time.Duration         // DefaultDialTimeout when 0
 	Log          io.Writer             // one line per session event; nil discards
@@ -33,8 +34,12 @@ type Server struct {
 	// ("berth: guest link … (uptime Ns)", lib.sh's mark format): why the link cannot be served there,
 	// then where it is. The host sees them in the console log without berth.debug.
 	Marks io.Writer
+	// Mount and Unmount, when set, replace mount(2) and umount2(MNT_DETACH) for shares over the link (tests).
+	Mount   func(source, target, fstype string, flags uintptr, data string) error
+	Unmount func(target string) error
 
-	logMu sync.Mutex
+	logMu  sync.Mutex
+	shares shareSet
 }
 
 // sessionConfig is the guest side of a session; passive when the host is known to send HELLO first.
@@ -59,8 +64,10 @@ func (srv *Server) HandleStream(st *link.Stream) {
 		srv.serveRPC(st)
 	case target == "exec":
 		srv.serveExec(st)
+	case strings.HasPrefix(target, "ninep:"):
+		srv.serveNinep(st, target[len("ninep:"):])
 	default:
-		st.Reset(fmt.Sprintf("unknown target %q; this agent serves docker, tcp:<port>, rpc and exec", truncate(target, 100)))
+		st.Reset(fmt.Sprintf("unknown target %q; this agent serves docker, tcp:<port>, rpc, exec and ninep:<tag>", truncate(target, 100)))
 	}
 }
 
