@@ -4,11 +4,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { killOnExit } from '../host/childReaper.ts';
 import type { BerthPaths } from '../paths.ts';
 import { HostProblem, type Adoption, type DriverRuntime, type VmProcess } from './driver.ts';
 import { hypervCheck, type HypervFacts } from './driverDoctor.ts';
+import { helperBinary } from './helperBinaries.ts';
 import { fixedVhd } from './fixedVhd.ts';
 import { linkKernelParams } from './guestLinkParams.ts';
 import { HYPERV_BOOT_ISO, mediumManifestPath, mediumMismatch, type ImageManifest, type MediumManifest } from './hypervBootMedium.ts';
@@ -34,9 +35,9 @@ export function hypervFiles(paths: BerthPaths, imageDir: string): { vmName: stri
   };
 }
 
-/** Where hvsock-bridge.exe is: BERTH_HVSOCK_BRIDGE, or beside berthd's Node (the packaged app's resources). */
+/** Where hvsock-bridge.exe is: BERTH_HVSOCK_BRIDGE, else resources/berthd/bin in the app (dist/bin/win32-<arch> in a build). */
 export function hvsockBridgePath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.BERTH_HVSOCK_BRIDGE ?? join(dirname(process.execPath), 'hvsock-bridge.exe');
+  return helperBinary('hvsock-bridge', { env, platform: 'win32' });
 }
 
 /** Why the boot ISO does not fit the image beside it (hyperv-boot.json against manifest.json), or undefined. */
