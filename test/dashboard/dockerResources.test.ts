@@ -182,9 +182,11 @@ describe('container logs', () => {
       }
     };
     await until(() => lines.length >= 2, 'the first two lines');
-    expect(lines).toEqual([
-      { stream: 'stdout', line: 'first' },
+    // Docker copies stdout and stderr on separate pipes: their relative order in the log is not
+    // guaranteed (under load "oops" can be logged first), so each line is checked with its stream.
+    expect([...lines].sort((a, b) => a.stream.localeCompare(b.stream))).toEqual([
       { stream: 'stderr', line: 'oops' },
+      { stream: 'stdout', line: 'first' },
     ]);
     const t0 = Date.now();
     await ok(['exec', 'talker', 'touch', '/tmp/go']);
