@@ -3,7 +3,7 @@
 // argv with the driver's kernel parameters, the link, Docker on the host socket), a berthd crash and
 // re-adoption through the pid file, and the graceful stop through the agent's shutdown RPC.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,7 +97,7 @@ describe('VmManager with the HyperKit driver (fake hyperkit, real agent)', () =>
     expect(JSON.parse((await dockerGet('/version')).body)).toMatchObject({ Version: '27.0.0-fake' });
   }, 120_000);
 
-  it('fake: after berthd is killed, the next one re-adopts HyperKit from its pid file, serves Docker again, and stops it through the agent (exit 0)', async () => {
+  it('fake: after berthd is killed, the next one re-adopts HyperKit from its pid file, serves Docker again, and stops it through the agent (exit 0); a soft lockup on the console turns it degraded', async () => {
     const f = hyperkitFiles(paths);
     const hkPid = Number(readFileSync(f.pidFile, 'utf8'));
     berthd!.kill('SIGKILL');
@@ -114,6 +114,17 @@ describe('VmManager with the HyperKit driver (fake hyperkit, real agent)', () =>
     expect(manager.accel).toMatchObject({ accel: 'hvf' });
     expect(logs.join('\n')).toMatch(new RegExp(`re-adopting the VM an earlier berthd started \\(HyperKit pid ${hkPid}, up \\d+ s\\)`));
     expect(await dockerGet('/_ping')).toEqual({ status: 200, body: 'OK' });
+
+    // The guest kernel reports itself stuck on the console (the line our CI's TCG guest printed):
+    // status turns degraded with what it means and what to do.
+    appendFileSync(paths.consoleLog, '[   56.516494] watchdog: BUG: soft lockup - CPU#0 stuck for 45s! [exe:534]\n');
+    const deadline = Date.now() + 5000;
+    while (manager.state.state === 'running' && manager.state.degraded.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(manager.state).toMatchObject({ state: 'running', degraded: [{ what: 'guest-kernel' }] });
+    const reason = manager.state.state === 'running' ? manager.state.degraded[0]!.message : '';
+    expect(reason).toMatch(/^the VM's kernel reports CPU 0 stuck for 45 s \(in exe\): a soft lockup/);
+    expect(reason).toContain(paths.consoleLog);
+    expect(logs.join('\n')).toMatch(/guest kernel: \[ +56\.516494\] watchdog: BUG: soft lockup/);
 
     const stopped = await manager.stop(20);
     expect(stopped.graceful).toBe(true);

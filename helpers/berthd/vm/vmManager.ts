@@ -27,6 +27,7 @@ import { PortService } from '../ports/portService.ts';
 import type { SettingsService } from '../settings/settingsService.ts';
 import { writeConfigDisk } from './configDisk.ts';
 import { guestConfigFromSettings } from './guestConfigFromSettings.ts';
+import { classifyKernelLine, kernelFaultMessage } from './guestKernelFaults.ts';
 import { LinkShares, sharesOverLink } from './linkShares.ts';
 import { defaultShareTransport, planShares, statFolderKind, type SharesPlan } from './sharesPlan.ts';
 import { imageDir, loadVmImage } from './vmImage.ts';
@@ -94,6 +95,8 @@ export class StartFailure extends Error {
   }
 }
 
+/** A guest-kernel fault is cleared once Docker answers this long after the kernel's last stuck report. */
+const KERNEL_FAULT_CLEARS_MS = 60_000;
 const WATCHDOG_SECONDS = Number(process.env.BERTH_ACCEL_WATCHDOG_SECONDS ?? 20);
 
 export class VmManager extends EventEmitter {
@@ -127,6 +130,8 @@ export class VmManager extends EventEmitter {
   private abort: AbortController | undefined;
   private starting: Promise<void> | undefined;
   private degraded = new Map<DegradedReason['what'], string>();
+  /** When the console last showed the guest kernel reporting itself stuck (guestKernelFaults.ts). */
+  private kernelFaultAt = 0;
   /** One runtime per driver for this berthd's life (each remembers the VM it started). */
   private readonly runtimes = new Map<Settings['driver'], DriverRuntime>();
 
@@ -141,7 +146,10 @@ export class VmManager extends EventEmitter {
     this.health = new VmHealth({
       openDocker: () => this.openGuestStream('docker'),
       rpc: () => this.rpc(),
-      setDegraded: (what, message) => this.setDegraded(what, message),
+      setDegraded: (what, message) => {
+        this.setDegraded(what, message);
+        if (what === 'docker' && message === undefined) this.clearPastKernelFault();
+      },
       log,
     });
     this.ports = new PortService({ open: (t) => this.openGuestStream(t), dockerSocket: paths.dockerSocket, bindAddress: () => settings.get().ports.bindAddress, log });
@@ -267,6 +275,7 @@ export class VmManager extends EventEmitter {
     const vm = a.vm;
     const now = this.settings.get();
     this.vm = vm;
+    this.watchKernel(vm);
     this.driver = driver;
     this.adopted = true;
     this.accel = a.accel ?? (driver.fixedAccel ? { ...driver.fixedAccel, requested: now.accel } : undefined);
@@ -341,6 +350,7 @@ export class VmManager extends EventEmitter {
     const boot = async (accel: Accel): Promise<VmProcess> => {
       const q = await this.hostStep(() => driver.start(config(accel)));
       this.vm = q;
+      this.watchKernel(q);
       void q.exited.then((exit) => {
         // While an accelerator is being probed its QEMU may die or be killed: that is the probe's answer.
         if (probing === q) return;
@@ -558,6 +568,22 @@ export class VmManager extends EventEmitter {
     session.start();
     await hello;
     return session;
+  }
+
+  /** Turn the guest kernel's own "I am stuck" console lines into a degraded reason the user can act on. */
+  private watchKernel(vm: VmProcess): void {
+    vm.console.onLine((line) => {
+      const fault = vm === this.vm ? classifyKernelLine(line) : undefined;
+      if (!fault) return;
+      this.kernelFaultAt = Date.now();
+      this.log(`guest kernel: ${line.trim()}`);
+      this.setDegraded('guest-kernel', kernelFaultMessage(fault, this.accel?.accel, this.paths.consoleLog));
+    });
+  }
+
+  /** Docker answers again a minute after the kernel's last stuck report: the guest got over it. */
+  private clearPastKernelFault(): void {
+    if (this.degraded.has('guest-kernel') && Date.now() - this.kernelFaultAt > KERNEL_FAULT_CLEARS_MS) this.setDegraded('guest-kernel', undefined);
   }
 
   private setDegraded(what: DegradedReason['what'], message: string | undefined): void {
