@@ -43,11 +43,12 @@ describe('the VM image under QEMU (TCG)', () => {
     const { kernel, initrd } = builtImage();
     const consoleLog = join(work.dir, 'plain.log');
     const qmpSocket = join(work.dir, 'plain-qmp.sock');
-    // Deliberately not Berth's argv builder: the defaults a user would type by hand.
+    // Deliberately not Berth's argv builder: the defaults a user would type by hand (with TCG on one
+    // thread: QEMU 7.2's multi-threaded TCG can lock the guest up at a container's start, qemuArgs.ts).
     const vm = track(
       QemuProcess.spawnArgv(
         [
-          '-accel', 'tcg', '-m', '2048', '-smp', '2', '-nographic', '-nodefaults',
+          '-accel', 'tcg,thread=single', '-m', '2048', '-smp', '2', '-nographic', '-nodefaults',
           '-kernel', kernel, '-initrd', initrd,
           '-append', 'console=ttyS0 berth.selftest=import:first-boot-token,listeners:-,supervise:-',
           '-drive', `file=${disk},if=virtio,format=qcow2`,

@@ -45,6 +45,8 @@ export type ImageBootOptions = {
   shares?: VmShare[];
   /** Where QEMU listens for the guest link (berth-agent's exec, rpc and docker streams). */
   guestLinkSocket?: string;
+  /** TCG's threading (Berth's default: single); benchmarks compare. */
+  tcgThread?: 'single' | 'multi';
 };
 
 /** The VmConfig bootImage uses: Berth's own QEMU argv (TCG), 2 CPUs, 2 GiB. */
@@ -55,6 +57,7 @@ export function imageVmConfig(dir: string, opts: ImageBootOptions): VmConfig {
     cpus: 2,
     memoryMiB: 2048,
     accel: 'tcg',
+    ...(opts.tcgThread ? { tcgThread: opts.tcgThread } : {}),
     kernel,
     initrd,
     cmdline: `${manifest.cmdline}${opts.cmdlineExtra ? ` ${opts.cmdlineExtra}` : ''}`,

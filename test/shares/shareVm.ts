@@ -44,6 +44,7 @@ export type ShareVmOptions = {
   memoryMiB?: number;
   cmdlineExtra?: string;
   name?: string;
+  tcgThread?: 'single' | 'multi';
 };
 
 export async function bootShareVm(o: ShareVmOptions): Promise<ShareVm> {
@@ -58,7 +59,7 @@ export async function bootShareVm(o: ShareVmOptions): Promise<ShareVm> {
 
   const virtiofsd = o.layout.virtiofsd.length > 0 ? await VirtiofsdGroup.start(o.layout.virtiofsd, { cache: o.virtiofsCache ?? 'none', logFile: (i) => join(vmDir, `virtiofsd-${i}.log`) }) : undefined;
   const guestLinkSocket = join(vmDir, 'link.sock');
-  const config = { ...imageVmConfig(vmDir, { disk, configDisk, shares: o.layout.qemu, guestLinkSocket, cmdlineExtra: o.cmdlineExtra, name: o.name }), ...(o.memoryMiB ? { memoryMiB: o.memoryMiB } : {}) };
+  const config = { ...imageVmConfig(vmDir, { disk, configDisk, shares: o.layout.qemu, guestLinkSocket, cmdlineExtra: o.cmdlineExtra, name: o.name, tcgThread: o.tcgThread }), ...(o.memoryMiB ? { memoryMiB: o.memoryMiB } : {}) };
   let vm: QemuProcess;
   try {
     vm = o.runAs

@@ -16,6 +16,11 @@ const opts = (o: Record<string, string | number | boolean | undefined>): string 
 
 export const GUEST_LINK_PORT_NAME = 'berth.link';
 
+/** QEMU's -accel value for TCG: one thread for every vCPU unless asked (multi-threaded TCG locks a guest up at a static-key flip: vmConfig.ts). */
+export function tcgAccel(thread: VmConfig['tcgThread'] = 'single'): string {
+  return `tcg,thread=${thread}`;
+}
+
 export function qemuArgs(c: VmConfig): string[] {
   if (!Number.isInteger(c.cpus) || c.cpus < 1) throw new Error(`cpus must be a whole number ≥ 1, got ${c.cpus}`);
   if (!Number.isInteger(c.memoryMiB) || c.memoryMiB < 128) throw new Error(`memory must be at least 128 MiB, got ${c.memoryMiB}`);
@@ -29,7 +34,7 @@ export function qemuArgs(c: VmConfig): string[] {
     '-name', qemuOptValue(c.name),
     '-machine', opts({ type: 'q35', accel: c.accel === 'tcg' ? undefined : c.accel, 'memory-backend': sharedRam ? 'ram' : undefined }),
     ...(sharedRam ? ['-object', `memory-backend-memfd,id=ram,size=${c.memoryMiB}M,share=on`] : []),
-    ...(c.accel === 'tcg' ? ['-accel', 'tcg,thread=multi'] : []),
+    ...(c.accel === 'tcg' ? ['-accel', tcgAccel(c.tcgThread)] : []),
     '-cpu', c.accel === 'tcg' ? 'max' : 'host',
     '-smp', String(c.cpus),
     '-m', `${c.memoryMiB}M`,

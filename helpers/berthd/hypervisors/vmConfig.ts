@@ -8,6 +8,13 @@ export type VmConfig = {
   cpus: number;
   memoryMiB: number;
   accel: Accel;
+  /**
+   * Under TCG: one host thread runs every vCPU (`single`, the default) or one thread each (`multi`).
+   * QEMU 7.2's multi-threaded TCG can leave a vCPU running a stale translation of kernel code another
+   * vCPU just patched (a static key flipped at a container's start): the guest locks up for good
+   * (docs/guest-config.md). `multi` stays for measuring.
+   */
+  tcgThread?: 'single' | 'multi';
   kernel: string;
   initrd: string;
   cmdline: string;

@@ -33,6 +33,6 @@ export function kernelFaultMessage(f: KernelFault, accel: AccelInfo['accel'] | u
       : f.kind === 'rcu-stall'
         ? `the VM's kernel reports CPUs not responding (an RCU stall${f.cpus ? ` on ${f.cpus}` : ''}), so Docker and containers stop answering`
         : `the VM's kernel reports ${f.task} blocked for more than ${f.seconds} s (a hung task): what waits on it is stuck`;
-  const why = accel === 'tcg' ? '; under emulation (TCG) QEMU 7.2 has been seen to lock up a 2-CPU guest at a container\'s start (docs/guest-config.md)' : '';
+  const why = accel === 'tcg' ? '; under emulation (TCG), docs/guest-config.md tells the lockup QEMU\'s multi-threaded TCG causes and how Berth avoids it' : '';
   return `${what}${why}. Restart the VM (\`berth restart\` or Restart in the tray); your images and volumes survive. The kernel's trace is in ${consoleLog}`;
 }

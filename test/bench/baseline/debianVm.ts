@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QemuProcess } from '../../../helpers/berthd/hypervisors/qemuProcess.ts';
+import { tcgAccel } from '../../../helpers/berthd/hypervisors/qemuArgs.ts';
 import { repoRoot } from '../../image/imageVm.ts';
 import { ConsoleTimeline, DEBIAN_MARKERS, phases, processStartMs, type Phases } from '../bootTimeline.ts';
 
@@ -45,7 +46,7 @@ export async function bootDebian(dir: string, disk: string, opts: { cpus: number
   const argv = [
     '-name', 'berth-bench-debian',
     '-machine', 'q35',
-    '-accel', 'tcg,thread=multi',
+    '-accel', tcgAccel(), // TCG as Berth runs it: the same accel, threading included
     '-cpu', 'max',
     '-smp', String(opts.cpus),
     '-m', `${opts.memoryMiB}M`,
