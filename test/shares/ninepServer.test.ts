@@ -60,6 +60,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => relay!.listen(0, '127.0.0.1', resolve));
   mkdirSync(join(work.dir, 'vmroot'));
   vm = await bootShareVm({ dir: join(work.dir, 'vmroot'), layout: { qemu: [], guestMounts: [], virtiofsd: [] }, name: 'berth-ninep' });
+  // 9pnet_fd (trans=tcp) is one of the modules the image loads in the background after the boot's own.
+  await vm.vm.console.waitFor(/^berth: modules loaded /, 300_000);
 }, 600_000);
 
 afterAll(async () => {
