@@ -7,7 +7,7 @@ export const startPhaseSchema = z.enum(startPhases);
 export type StartPhase = z.infer<typeof startPhaseSchema>;
 
 export const degradedReasonSchema = z.object({
-  what: z.enum(['guest-link', 'docker', 'agent', 'port', 'clock', 'guest-kernel']),
+  what: z.enum(['guest-link', 'docker', 'agent', 'port', 'clock', 'helper', 'guest-kernel']),
   message: z.string(),
 });
 export type DegradedReason = z.infer<typeof degradedReasonSchema>;

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-const usage = `usage: hvsock-bridge -listen <endpoint> -dial <endpoint> [-sddl <SDDL>] [-dial-server-pid <pid>]
+const usage = `usage: hvsock-bridge -listen <endpoint> -dial <endpoint> [-sddl <SDDL>] [-dial-server-pid <pid>] [-exit-on-stdin-eof]
 
   -listen pipe:\\.\pipe\berth_link     what clients open: berthd (the guest link) or docker (berth_docker);
                                         unix:<path> on Linux, for tests
@@ -22,6 +22,8 @@ const usage = `usage: hvsock-bridge -listen <endpoint> -dial <endpoint> [-sddl <
                                         unix:<path> for tests
   -sddl   the listening pipe's security descriptor (default: this user, SYSTEM and Administrators only)
   -dial-server-pid  the process that must serve the dialled endpoint (berthd): any other is refused
+  -exit-on-stdin-eof  stop when standard input ends: berthd holds its other end, so the bridge ends
+                      with berthd, also when berthd is killed (a new berthd starts its own bridges)
 `
 
 func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
@@ -35,6 +37,7 @@ func run(args []string, stderr io.Writer) int {
 	sddl := fs.String("sddl", "", "")
 	retry := fs.Duration("dial-retry", 30*time.Second, "")
 	serverPid := fs.Int("dial-server-pid", 0, "")
+	stdinEOF := fs.Bool("exit-on-stdin-eof", false, "")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -73,6 +76,16 @@ func run(args []string, stderr io.Writer) int {
 	b := &Bridge{Listen: ln, Dial: dialGuest, DialRetry: *retry, Log: func(f string, a ...any) { fmt.Fprintf(stderr, "hvsock-bridge: "+f+"\n", a...) }}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *stdinEOF {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			io.Copy(io.Discard, os.Stdin)
+			fmt.Fprintf(stderr, "hvsock-bridge: standard input ended (berthd is gone); stopping\n")
+			cancel()
+		}()
+	}
 	fmt.Fprintf(stderr, "hvsock-bridge: %s -> %s\n", *listen, *dial)
 	if err := b.Serve(ctx); err != nil {
 		fmt.Fprintf(stderr, "hvsock-bridge: %v\n", err)

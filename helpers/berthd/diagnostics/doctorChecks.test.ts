@@ -10,14 +10,17 @@ import { doctorReportSchema, type DoctorCheck } from '../../api/diagnostics.ts';
 import { defaultSettings, GiB } from '../../api/settings.ts';
 import { berthPaths } from '../paths.ts';
 import type { SettingsLoad } from '../settings/settingsStore.ts';
-import { doctor, doctorChecks, type DoctorFacts, type DoctorSettingsFact } from './doctorChecks.ts';
+import { doctor, doctorChecks, type DoctorFacts, type DoctorSettingsFact, type UnixSocketFact } from './doctorChecks.ts';
 import { gatherDoctorFacts, readDockerConfig, runDoctor } from './doctorFacts.ts';
 
 const SOCK = '/home/ada/.berth/run/docker.sock';
 const mine = { mode: 0o600, uid: 1000, gid: 1000 };
 
+/** Facts whose Docker endpoint is a unix socket (Linux, macOS). */
+type UnixFacts = DoctorFacts & { socket: UnixSocketFact };
+
 /** A Linux host where everything is right and the VM runs. */
-function healthy(): DoctorFacts {
+function healthy(): UnixFacts {
   return {
     platform: 'linux',
     uid: 1000,
@@ -49,7 +52,7 @@ function check(f: DoctorFacts, id: string): DoctorCheck {
   return c;
 }
 /** Healthy facts with `change` applied. */
-function with_(change: (f: DoctorFacts) => void): DoctorFacts {
+function with_(change: (f: UnixFacts) => void): DoctorFacts {
   const f = healthy();
   change(f);
   return f;
@@ -223,6 +226,7 @@ describe('doctorFacts on this machine', () => {
     expect(f.qemuImg.state === 'ok').toBe(which('qemu-img'));
     expect(f.docker.cli.state === 'ok').toBe(which('docker'));
     expect(f.home).toBe(home);
+    if (f.socket.kind === 'pipe') throw new Error('a unix host has no Docker pipe');
     expect(f.socket.dirFact).toStrictEqual({ type: 'missing' });
     expect(f.socket.pathBytes).toBe(Buffer.byteLength(f.socket.path));
     expect(f.docker.config).toStrictEqual({ path: join(root, 'docker-config', 'config.json') });

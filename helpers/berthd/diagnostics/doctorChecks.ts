@@ -12,7 +12,13 @@ export type ToolFact = { state: 'ok'; version: string } | { state: 'missing' } |
 export type PathFact =
   | { type: 'missing' }
   | { type: 'unreadable'; error: string }
-  | { type: 'file' | 'directory' | 'socket' | 'symlink' | 'other'; mode: number; uid: number; gid: number };
+  | { type: 'file' | 'directory' | 'socket' | 'symlink' | 'other'; mode: number; uid: number; gid: number }
+  /** A Windows named pipe found in the pipe list (pipes have no mode or owner a stat could show). */
+  | { type: 'pipe' };
+/** Berth's Docker endpoint as a unix socket: an lstat of it and of its folder. */
+export type UnixSocketFact = { kind?: 'unix'; path: string; pathBytes: number; maxBytes: number; file: PathFact; dir: string; dirFact: PathFact };
+/** Berth's Docker endpoint as a Windows named pipe: whether `\\.\pipe\` lists it (never opened, stat'ed or chmod'ed). */
+export type PipeFact = { kind: 'pipe'; path: string; listed: boolean } | { kind: 'pipe'; path: string; error: string };
 /** What loadSettings reported (a SettingsLoad fits); notes come first-explanation-first, as settingsStore writes them. */
 export type DoctorSettingsFact = {
   status: 'ok' | 'missing' | 'corrupt' | 'future';
@@ -34,7 +40,7 @@ export type DoctorFacts = {
   /** /dev/kvm (followed), whether this user opens it read-write, and run/accel-probe.json's memory of a hang. */
   kvm: { device: PathFact; accessible: boolean; knownHanging: boolean };
   accelSetting: AccelSetting;
-  socket: { path: string; pathBytes: number; maxBytes: number; file: PathFact; dir: string; dirFact: PathFact };
+  socket: UnixSocketFact | PipeFact;
   docker: {
     cli: ToolFact;
     defaultSocket: string;
@@ -149,8 +155,25 @@ function accelCheck(f: DoctorFacts): DoctorCheck {
 
 // ---- 3. Berth's docker socket ----
 
+/**
+ * Berth's Docker pipe on Windows: served while the VM runs (by hvsock-bridge, whose DACL keeps other users
+ * out: nothing here to chmod), free while it is stopped. Its ACL cannot be read from Node: not checked.
+ */
+function pipeCheck(f: DoctorFacts, p: PipeFact): DoctorCheck {
+  const [id, title] = ['docker-socket', "Berth's Docker pipe"];
+  const running = f.vm?.state === 'running';
+  if ('error' in p) return bad(id, title, 'warn', `the named pipes of this machine could not be listed (${p.error}), so whether ${p.path} is served is unknown`, 'run berth doctor again; if it persists, berth restart');
+  if (running && p.listed) return ok(id, title, `${p.path} is served (by Berth's hvsock-bridge, for this user, SYSTEM and Administrators only)`);
+  if (running) return bad(id, title, 'warn', `${p.path} is not served: the VM runs but Docker is not served on the host`, 'berth restart; if it stays so, see hvsock-bridge in berthd\'s log');
+  if (p.listed) {
+    return bad(id, title, f.vm ? 'fail' : 'warn', `${p.path} is served while Berth's VM ${f.vm ? 'is not running' : 'may not be running (berthd did not answer)'}: another program (maybe another user's Berth) holds it, and Berth cannot serve Docker there`, "stop that program or the other user's Berth, then berth start");
+  }
+  return ok(id, title, `${p.path} is free: it is served when the VM runs`);
+}
+
 function socketCheck(f: DoctorFacts): DoctorCheck {
   const [id, title] = ['docker-socket', "Berth's Docker socket"];
+  if (f.socket.kind === 'pipe') return pipeCheck(f, f.socket);
   const s = f.socket;
   const found: { status: DoctorStatus; detail: string; fix?: string }[] = [];
   const add = (status: DoctorStatus, detail: string, fix?: string) => found.push({ status, detail, ...(fix ? { fix } : {}) });

@@ -2,21 +2,22 @@
 // and /dev/kvm, the docker CLI's config, free disk space). It reads only; settings and VM state come from the caller.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, readFileSync, realpathSync, statfsSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, realpathSync, statfsSync, statSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DoctorReport } from '../../api/diagnostics.ts';
 import type { Settings } from '../../api/settings.ts';
 import type { VmState } from '../../api/vmState.ts';
-import { dockerHostUrl } from '../control/hostEndpoints.ts';
+import { dockerHostUrl, isNamedPipe } from '../control/hostEndpoints.ts';
 import type { AccelSetting } from '../hypervisors/accelChoice.ts';
 import type { HypervFacts } from '../hypervisors/driverDoctor.ts';
 import { hostFactsScript } from '../hypervisors/hypervScripts.ts';
 import { powershellRunner, type PowerShellRun } from '../hypervisors/powershellRunner.ts';
+import { DOCKER_ENGINE_PIPE } from '../hypervisors/windowsDockerPipe.ts';
 import { kvmUsable, readHostFacts } from '../hypervisors/hostFacts.ts';
 import { SOCKET_PATH_MAX, type BerthPaths } from '../paths.ts';
-import { doctor, type DoctorFacts, type DoctorSettingsFact, type PathFact, type ToolFact } from './doctorChecks.ts';
+import { doctor, type DoctorFacts, type DoctorSettingsFact, type PathFact, type PipeFact, type ToolFact } from './doctorChecks.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -38,8 +39,10 @@ export type DoctorInputs = {
   arch?: string;
   /** How PowerShell is run on Windows (tests pass a fake). */
   powershell?: PowerShellRun;
-  /** Where another engine's socket would be; /var/run/docker.sock. */
+  /** Where another engine's socket would be; /var/run/docker.sock (\\.\pipe\docker_engine on Windows). */
   defaultDockerSocket?: string;
+  /** The names of this machine's named pipes (default: a listing of \\.\pipe\, Windows only; tests elsewhere pass one). */
+  listPipes?: () => string[];
   /** Per program; 10 s. */
   timeoutMs?: number;
 };
@@ -74,6 +77,18 @@ export function pathFact(path: string, follow = false): PathFact {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return { type: 'missing' };
     return { type: 'unreadable', error: err.code ?? err.message };
+  }
+}
+
+const listPipeDir = (): string[] => readdirSync('\\\\.\\pipe\\');
+
+/** Whether a named pipe exists, from the pipe list: a pipe is never stat'ed (that would open it, taking a client slot). */
+export function pipeFact(path: string, listPipes: () => string[] = listPipeDir): PipeFact {
+  const name = path.replace(/^\\\\[.?]\\pipe\\/i, '').toLowerCase();
+  try {
+    return { kind: 'pipe', path, listed: listPipes().some((n) => n.toLowerCase() === name) };
+  } catch (e) {
+    return { kind: 'pipe', path, error: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
   }
 }
 
@@ -157,13 +172,14 @@ export async function gatherDoctorFacts(paths: BerthPaths, inputs: DoctorInputs 
   const cmd = { qemu: 'qemu-system-x86_64', qemuImg: 'qemu-img', docker: 'docker', ...inputs.commands };
   const [qemu, qemuImg, cli, hypervisor] = await Promise.all([toolVersion(cmd.qemu, env, timeout), toolVersion(cmd.qemuImg, env, timeout), toolVersion(cmd.docker, env, timeout), hypervisorFact(inputs, env, timeout)]);
   const linux = process.platform === 'linux';
-  const defaultSocket = inputs.defaultDockerSocket ?? DEFAULT_DOCKER_SOCKET;
-  const defaultSocketFact = pathFact(defaultSocket);
+  const platform = inputs.platform ?? process.platform;
+  const defaultSocket = inputs.defaultDockerSocket ?? (platform === 'win32' ? DOCKER_ENGINE_PIPE : DEFAULT_DOCKER_SOCKET);
+  const defaultSocketFact = endpointFact(defaultSocket, inputs.listPipes);
   const { berthContextHost, ...config } = readDockerConfig(env);
   const socketDir = dirname(paths.dockerSocket);
   const settings = inputs.settings;
   return {
-    platform: process.platform,
+    platform,
     uid: process.getuid?.(),
     home: paths.home,
     qemu,
@@ -174,12 +190,15 @@ export async function gatherDoctorFacts(paths: BerthPaths, inputs: DoctorInputs 
       knownHanging: readHostFacts(join(paths.runDir, 'accel-probe.json')).kvmKnownHanging,
     },
     accelSetting: inputs.accelSetting ?? settings?.settings?.accel ?? 'auto',
-    socket: { path: paths.dockerSocket, pathBytes: Buffer.byteLength(paths.dockerSocket), maxBytes: SOCKET_PATH_MAX, file: pathFact(paths.dockerSocket), dir: socketDir, dirFact: pathFact(socketDir) },
+    // Windows: a named pipe (hostEndpoints.ts), found in the pipe list; no socket file, folder or mode to stat.
+    socket: isNamedPipe(paths.dockerSocket)
+      ? pipeFact(paths.dockerSocket, inputs.listPipes)
+      : { path: paths.dockerSocket, pathBytes: Buffer.byteLength(paths.dockerSocket), maxBytes: SOCKET_PATH_MAX, file: pathFact(paths.dockerSocket), dir: socketDir, dirFact: pathFact(socketDir) },
     docker: {
       cli,
       defaultSocket,
       defaultSocketFact,
-      defaultSocketIsBerth: defaultSocketFact.type !== 'missing' && sameFile(defaultSocket, paths.dockerSocket),
+      defaultSocketIsBerth: defaultSocketFact.type !== 'missing' && (isNamedPipe(defaultSocket) ? defaultSocket.toLowerCase() === paths.dockerSocket.toLowerCase() : sameFile(defaultSocket, paths.dockerSocket)),
       berthHost: dockerHostUrl(paths.dockerSocket),
       ...(nonEmpty(env.DOCKER_HOST) ? { dockerHost: env.DOCKER_HOST } : {}),
       ...(nonEmpty(env.DOCKER_CONTEXT) ? { dockerContextEnv: env.DOCKER_CONTEXT } : {}),
@@ -192,6 +211,14 @@ export async function gatherDoctorFacts(paths: BerthPaths, inputs: DoctorInputs 
     ...(inputs.vm ? { vm: inputs.vm } : {}),
     ...(hypervisor ? { hypervisor } : {}),
   };
+}
+
+/** Another engine's endpoint: a pipe from the pipe list (`pipe` when listed), else an lstat. */
+function endpointFact(path: string, listPipes: (() => string[]) | undefined): PathFact {
+  if (!isNamedPipe(path)) return pathFact(path);
+  const p = pipeFact(path, listPipes);
+  if ('error' in p) return { type: 'unreadable', error: p.error };
+  return p.listed ? { type: 'pipe' } : { type: 'missing' };
 }
 
 function summariseSettings(s: DoctorSettingsFact): DoctorSettingsFact {

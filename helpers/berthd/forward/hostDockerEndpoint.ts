@@ -1,6 +1,7 @@
 // Serves Docker on this host while the VM runs. Unix: berthd's DockerSocketServer on the clients' socket.
 // Windows (T-02): the DockerSocketServer on a fresh private pipe first, then hvsock-bridge serving the
-// public pipes (DACL: this user, SYSTEM, Administrators) onto it; close() ends the bridges, then the server.
+// public pipes (DACL: this user, SYSTEM, Administrators) onto it, each restarted if it dies (T-26); close() ends
+// the bridges (supervision first), then the server.
 import { dockerEngineDecision, dockerPipePlan, DockerPipeBridges } from '../hypervisors/windowsDockerPipe.ts';
 import { hvsockBridgePath } from '../hypervisors/hypervDriver.ts';
 import { DockerSocketServer, type ConnectionJoiner, type StreamOpener } from './dockerSocketServer.ts';
@@ -27,6 +28,8 @@ export type HostDockerEndpointOptions = {
   bridgeArgvs?: (serverEndpoint: string, berthdPid: number) => string[][];
   /** How long each bridge has to say it listens. */
   bridgeReadyMs?: number;
+  /** Windows: a bridge that exited and is being started again (T-26) says why here; undefined once it listens again. */
+  helperState?: (helper: string, trouble: string | undefined) => void;
 };
 
 const defaultBridgeArgvs = (privatePipe: string, berthdPid: number): string[][] =>
@@ -59,33 +62,25 @@ export class HostDockerEndpoint {
     }
   }
 
-  /** Start one hvsock-bridge per public pipe and wait until each says it listens (or why it cannot). */
-  private startBridges(): Promise<void> {
+  /** Start one supervised hvsock-bridge per public pipe and wait until each says it listens (or why it cannot). */
+  private async startBridges(): Promise<void> {
     const binary = this.o.bridgeBinary ?? hvsockBridgePath();
     const argvs = (this.o.bridgeArgvs ?? defaultBridgeArgvs)(this.o.serverEndpoint, process.pid);
-    const listens = argvs.map((a) => a[a.indexOf('-listen') + 1] ?? '');
-    const waiting = new Set(listens);
-    let settle: (error?: DockerEndpointError) => void = () => {};
-    const settled = new Promise<void>((resolve, reject) => {
-      settle = (error) => (error ? reject(error) : resolve());
-    });
-    const timer = setTimeout(
-      () => settle(new DockerEndpointError(`the Docker pipe bridge did not start listening on ${[...waiting].join(', ')} within ${(this.o.bridgeReadyMs ?? 10_000) / 1000} s`, `see berthd's log; ${binary} may be damaged: reinstall Berth`)),
-      this.o.bridgeReadyMs ?? 10_000,
-    );
-    this.bridges = new DockerPipeBridges(binary, (m) => {
-      this.o.log(m);
-      for (const line of m.split('\n')) {
-        const ready = /hvsock-bridge: (\S+) -> /.exec(line);
-        if (ready?.[1] && waiting.delete(ready[1]) && waiting.size === 0) settle();
-        const refused = /hvsock-bridge: cannot listen on (\S+): (.*)/.exec(line);
-        if (refused) settle(new DockerEndpointError(`Berth cannot serve Docker on ${refused[1]!.replace(/^pipe:/, '')}: ${refused[2]}`, 'another Berth (maybe another user\'s) or program serves that pipe; stop it, then start again'));
-        if (line.includes('could not start')) settle(new DockerEndpointError(`${m} (${binary})`, 'reinstall Berth, or set BERTH_HVSOCK_BRIDGE to the built hvsock-bridge.exe'));
-      }
-    });
-    this.bridges.start(argvs);
-    if (argvs.length === 0) settle();
-    return settled.finally(() => clearTimeout(timer));
+    this.bridges = new DockerPipeBridges(binary, this.o.log, this.o.helperState);
+    try {
+      await this.bridges.start(argvs, this.o.bridgeReadyMs ?? 10_000);
+    } catch (e) {
+      const m = (e as Error).message;
+      const refused = /hvsock-bridge: cannot listen on (\S+): (.*)$/.exec(m);
+      if (refused) throw new DockerEndpointError(`Berth cannot serve Docker on ${refused[1]!.replace(/^pipe:/, '')}: ${refused[2]}`, "another Berth (maybe another user's) or program serves that pipe; stop it, then start again");
+      if (m.includes('could not start')) throw new DockerEndpointError(`${m} (${binary})`, 'reinstall Berth, or set BERTH_HVSOCK_BRIDGE to the built hvsock-bridge.exe');
+      throw new DockerEndpointError(`the Docker pipe bridge did not start listening: ${m}`, `see berthd's log; ${binary} may be damaged: reinstall Berth`);
+    }
+  }
+
+  /** Windows: the pids of the public pipes' bridges running now (T-26 tests end one by its pid). */
+  get bridgePids(): number[] {
+    return this.bridges?.pids ?? [];
   }
 
   /** Stop the public bridges, then berthd's server (its open connections end). */

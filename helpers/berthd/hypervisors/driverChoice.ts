@@ -25,6 +25,8 @@ export type DriverContext = {
   imageDir: string;
   /** berth-agent's shutdown RPC over the guest link: HyperKit's graceful stop. */
   guestShutdown: GuestShutdown;
+  /** A helper process the driver supervises (Hyper-V's link bridge) is down and restarting (why), or serves again (undefined). */
+  helperState?: (helper: string, trouble: string | undefined) => void;
   hyperkit?: Partial<HyperkitDriverOptions>;
   hyperv?: Partial<HypervDriverOptions>;
 };
@@ -36,6 +38,6 @@ export function driverRuntime(name: Settings['driver'], ctx: DriverContext): Dri
     case 'hyperkit':
       return hyperkitDriver({ paths: ctx.paths, log: ctx.log, guestShutdown: ctx.guestShutdown, ...ctx.hyperkit });
     case 'hyperv':
-      return hypervDriver({ paths: ctx.paths, log: ctx.log, imageDir: ctx.imageDir, ...ctx.hyperv });
+      return hypervDriver({ paths: ctx.paths, log: ctx.log, imageDir: ctx.imageDir, helperState: ctx.helperState, ...ctx.hyperv });
   }
 }

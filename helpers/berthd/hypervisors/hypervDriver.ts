@@ -1,11 +1,11 @@
 // The Hyper-V driver (Windows): HypervVm behind the driver interface — the host check and the one
 // elevated registration of the link's service GUID, the VHDX, the config VHD, the boot ISO, and
-// hvsock-bridge, which gives berthd the guest link on a named pipe (Node cannot open AF_HYPERV sockets).
-import { spawn, type ChildProcess } from 'node:child_process';
+// hvsock-bridge, which gives berthd the guest link on a named pipe (Node cannot open AF_HYPERV sockets),
+// supervised while the VM runs (T-26: restarted with the same argv if it dies; berthd's link then reconnects).
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killOnExit } from '../host/childReaper.ts';
+import { SupervisedProcess } from '../host/supervisedProcess.ts';
 import type { BerthPaths } from '../paths.ts';
 import { HostProblem, type Adoption, type DriverRuntime, type VmProcess } from './driver.ts';
 import { hypervCheck, type HypervFacts } from './driverDoctor.ts';
@@ -13,10 +13,11 @@ import { helperBinary } from './helperBinaries.ts';
 import { fixedVhd } from './fixedVhd.ts';
 import { linkKernelParams } from './guestLinkParams.ts';
 import { HYPERV_BOOT_ISO, mediumManifestPath, mediumMismatch, type ImageManifest, type MediumManifest } from './hypervBootMedium.ts';
-import { linkBridgeArgv } from './hvsockBridgeArgs.ts';
+import { bridgeArgv, linkBridgeArgv } from './hvsockBridgeArgs.ts';
 import { elevatedScript, hostFactsScript, HVSOCK_REGISTRATION_WHY, registerServiceScript, serviceRegisteredScript, stateScript, turnOffScript, type HypervVmSpec } from './hypervScripts.ts';
 import { hypervStateSchema, HypervVm } from './hypervVm.ts';
 import { powershellRunner, type PowerShellRun } from './powershellRunner.ts';
+import { EXIT_WITH_BERTHD } from './windowsDockerPipe.ts';
 import type { VmConfig } from './vmConfig.ts';
 
 /** Hyper-V's names and files for Berth's VM (pure: from BerthPaths and the image folder). */
@@ -60,7 +61,43 @@ export type HypervDriverOptions = {
   pollMs?: number;
   /** The host as Node names it; Hyper-V runs only on win32 (tests of the fake pass Linux as such). */
   host?: { platform: string };
+  /** The link bridge, down and being started again (T-26), says why here; undefined once it listens again. */
+  helperState?: (helper: string, trouble: string | undefined) => void;
+  /**
+   * Tests on Linux: unix sockets standing in for COM1's pipe, the link's pipe (the bridge listens there)
+   * and the VM's Hyper-V socket (the bridge dials the agent's unix socket instead); PowerShell is told
+   * Windows paths for the VM's files.
+   */
+  standIns?: { consolePipe: string; linkPipe: string; agentSocket: string };
 };
+
+/** The VM's files as the fake PowerShell is told them when unix sockets stand in (HypervDriverOptions.standIns). */
+const STAND_IN_VM_PATHS = { vmDir: 'C:\\BerthStandIn\\vm\\hyperv', dataDisk: 'C:\\BerthStandIn\\vm\\data.vhdx', configDisk: 'C:\\BerthStandIn\\vm\\config.vhd', bootIso: 'C:\\BerthStandIn\\image\\hyperv-boot.iso' };
+
+/** The guest link bridge's name in logs and in `status`. */
+export const LINK_BRIDGE = 'hvsock-bridge for the guest link';
+
+/** A Hyper-V VM whose power-off first ends the link bridge's supervision and the bridge: nothing restarts it while the VM stops. */
+function withBridge(vm: HypervVm, bridge: SupervisedProcess): VmProcess {
+  return {
+    get pid() {
+      return vm.pid;
+    },
+    get running() {
+      return vm.running;
+    },
+    exited: vm.exited,
+    console: vm.console,
+    powerdown: async (timeoutMs) => {
+      await bridge.stop();
+      return vm.powerdown(timeoutMs);
+    },
+    kill: async () => {
+      await bridge.stop();
+      return vm.kill();
+    },
+  };
+}
 
 /** An empty tar (two zero blocks): the guest then runs on its defaults. */
 const EMPTY_TAR = Buffer.alloc(1024);
@@ -81,26 +118,50 @@ export function hypervMemoryMiB(memoryMiB: number): number {
 }
 
 export function hypervDriver(o: HypervDriverOptions): DriverRuntime {
-  const f = hypervFiles(o.paths, o.imageDir);
+  const f = { ...hypervFiles(o.paths, o.imageDir), ...(o.standIns ? { linkPipe: o.standIns.linkPipe } : {}) };
+  // Stand-ins: PowerShell (the fake) is told Windows paths, as on Windows; the files berthd itself reads and writes stay where they are.
+  const vmPaths = o.standIns ? STAND_IN_VM_PATHS : f;
+  const consoleEndpoint = o.standIns?.consolePipe;
   const ps = o.ps ?? powershellRunner();
   const bridgeBinary = o.bridgeBinary ?? hvsockBridgePath();
   let diskBytes = 0;
-  let bridge: ChildProcess | undefined;
+  let bridge: SupervisedProcess | undefined;
   const spec = (c: Pick<VmConfig, 'cpus' | 'memoryMiB'>): HypervVmSpec => ({
-    name: f.vmName, vmDir: f.vmDir, cpus: c.cpus, memoryMiB: hypervMemoryMiB(c.memoryMiB), dataDisk: f.dataDisk, configDisk: f.configDisk, bootIso: f.bootIso, consolePipe: f.consolePipe, switchName: 'Default Switch',
+    name: f.vmName, vmDir: vmPaths.vmDir, cpus: c.cpus, memoryMiB: hypervMemoryMiB(c.memoryMiB), dataDisk: vmPaths.dataDisk, configDisk: vmPaths.configDisk, bootIso: vmPaths.bootIso, consolePipe: f.consolePipe, switchName: 'Default Switch',
   });
 
-  /** The bridge lives as long as the VM: it dials the VM's id, which Hyper-V gives at creation. */
-  const startBridge = (vm: HypervVm): void => {
-    bridge?.kill();
+  /**
+   * The bridge lives as long as the VM (it dials the VM's id, which Hyper-V gives at creation), supervised:
+   * restarted with the same argv if it exits while the VM runs. Resolves once it listens; a bridge that
+   * cannot start turns the VM off again and fails the start.
+   */
+  const startBridge = async (vm: HypervVm): Promise<VmProcess> => {
+    await bridge?.stop();
     const id = vm.last.id;
     if (!id) throw new HostProblem('Hyper-V did not say the VM\'s id, which the guest link needs', 'see the Hyper-V Manager; berth stop, then berth start');
-    const child = spawn(bridgeBinary, linkBridgeArgv(f.linkPipe, id), { stdio: ['ignore', 'ignore', 'pipe'], windowsHide: true });
-    killOnExit(child);
-    child.stderr?.on('data', (d) => o.log(`hvsock-bridge: ${String(d).trim()}`));
-    child.on('error', (e) => o.log(`hvsock-bridge could not start (${e.message}): the guest link cannot be reached`));
-    bridge = child;
-    void vm.exited.then(() => child.kill());
+    const argv = o.standIns ? bridgeArgv({ listen: { kind: 'unix', path: f.linkPipe }, dial: { kind: 'unix', path: o.standIns.agentSocket } }) : linkBridgeArgv(f.linkPipe, id);
+    const listen = argv[1]!;
+    const b = new SupervisedProcess({
+      name: LINK_BRIDGE,
+      binary: bridgeBinary,
+      // It ends with berthd (also a killed one), so a re-adopting berthd can take the link's pipe name.
+      argv: [...argv, EXIT_WITH_BERTHD],
+      stdinLifeline: true,
+      log: o.log,
+      onLine: (line) => o.log(`link bridge: ${line}`),
+      readyLine: (line) => line.startsWith(`hvsock-bridge: ${listen} -> `),
+      onTrouble: (why) => o.helperState?.(LINK_BRIDGE, why),
+    });
+    bridge = b;
+    void vm.exited.then(() => b.stop());
+    try {
+      await b.start();
+    } catch (e) {
+      await b.stop();
+      await vm.kill();
+      throw new HostProblem(`the guest link cannot be reached: ${(e as Error).message}`, `reinstall Berth, or set BERTH_HVSOCK_BRIDGE to the built hvsock-bridge.exe; see ${o.paths.berthdLog}`);
+    }
+    return withBridge(vm, b);
   };
 
   return {
@@ -150,21 +211,19 @@ export function hypervDriver(o: HypervDriverOptions): DriverRuntime {
     },
 
     async start(config): Promise<VmProcess> {
-      const vm = await HypervVm.start(ps, spec(config), { consoleLog: config.consoleLog, diskBytes, pollMs: o.pollMs, writeConfigDisk: () => writeConfigVhd(f.configDisk, config.configDisk) });
-      startBridge(vm);
-      return vm;
+      const vm = await HypervVm.start(ps, spec(config), { consoleLog: config.consoleLog, consoleEndpoint, diskBytes, pollMs: o.pollMs, writeConfigDisk: () => writeConfigVhd(f.configDisk, config.configDisk) });
+      return startBridge(vm);
     },
 
     async adopt(): Promise<Adoption> {
       const s = hypervStateSchema.parse(await ps(stateScript(f.vmName)));
       if (s.state !== 'Running') return { kind: 'none', why: `the Hyper-V VM ${f.vmName} is ${s.state}` };
-      const vm = await HypervVm.adopt(ps, spec({ cpus: s.cpus ?? 1, memoryMiB: Math.floor((s.memoryBytes ?? 0) / 2 ** 20) }), { consoleLog: o.paths.consoleLog, diskBytes, pollMs: o.pollMs });
+      const vm = await HypervVm.adopt(ps, spec({ cpus: s.cpus ?? 1, memoryMiB: Math.floor((s.memoryBytes ?? 0) / 2 ** 20) }), { consoleLog: o.paths.consoleLog, consoleEndpoint, diskBytes, pollMs: o.pollMs });
       if (!vm) return { kind: 'none', why: `the Hyper-V VM ${f.vmName} stopped` };
       o.log(`re-adopting the Hyper-V VM ${f.vmName} an earlier berthd started (up ${s.uptimeSeconds ?? 0} s)`);
-      startBridge(vm);
       return {
         kind: 'adopt',
-        adopted: { vm, startedAt: Date.now() - (s.uptimeSeconds ?? 0) * 1000, ...(s.cpus ? { cpus: s.cpus } : {}), ...(s.memoryBytes ? { memoryMiB: Math.floor(s.memoryBytes / 2 ** 20) } : {}) },
+        adopted: { vm: await startBridge(vm), startedAt: Date.now() - (s.uptimeSeconds ?? 0) * 1000, ...(s.cpus ? { cpus: s.cpus } : {}), ...(s.memoryBytes ? { memoryMiB: Math.floor(s.memoryBytes / 2 ** 20) } : {}) },
       };
     },
 

@@ -28,6 +28,8 @@ export type HypervOptions = {
   diskBytes: number;
   /** Writes the config disk (spec.configDisk); start calls it once it knows the VM is off: Hyper-V locks attached disks while the VM runs. */
   writeConfigDisk?: () => void;
+  /** Where the console copier connects, when not spec.consolePipe (tests on Linux: a unix socket standing in for COM1's pipe). */
+  consoleEndpoint?: string;
 };
 
 /** Copies a pipe (or unix socket, in tests) into a file, reconnecting until stopped: the VM's COM1. */
@@ -83,7 +85,7 @@ export class HypervVm implements VmProcess {
     o: HypervOptions,
   ) {
     this.last = first;
-    this.copier = new PipeToFile(spec.consolePipe, o.consoleLog);
+    this.copier = new PipeToFile(o.consoleEndpoint ?? spec.consolePipe, o.consoleLog);
     this.console = new ConsoleFollower(o.consoleLog);
     this.exited = new Promise((r) => (this.resolveExit = r));
     this.poller = setInterval(() => void this.poll(), o.pollMs ?? 2000);

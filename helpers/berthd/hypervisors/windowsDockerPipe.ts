@@ -2,10 +2,9 @@
 // — \\.\pipe\berth_docker, and docker_engine only if it is free and the user asked — are served by
 // hvsock-bridge (this user, SYSTEM and Administrators only; remote clients refused), each connection
 // dialled on to berthd's private pipe, which the bridge checks berthd itself serves. berthd keeps the
-// bind-mount guard on that private pipe. A pure plan, and the runner of its bridge processes.
-import { spawn, type ChildProcess } from 'node:child_process';
+// bind-mount guard on that private pipe. A pure plan, and the runner of its bridge processes (supervised: T-26).
 import { randomBytes } from 'node:crypto';
-import { killOnExit } from '../host/childReaper.ts';
+import { SupervisedProcess } from '../host/supervisedProcess.ts';
 import { bridgeArgv, type BridgeEndpoint } from './hvsockBridgeArgs.ts';
 
 export const BERTH_DOCKER_PIPE = '\\\\.\\pipe\\berth_docker';
@@ -38,36 +37,58 @@ export function dockerPipePlan(o: { privatePipe: string; berthdPid: number; engi
   };
 }
 
-/** Runs one hvsock-bridge per public endpoint; stop() ends them. Their stderr goes to `log`. */
+/** hvsock-bridge's flag to stop when berthd's end of its stdin closes (SupervisedOptions.stdinLifeline). */
+export const EXIT_WITH_BERTHD = '-exit-on-stdin-eof';
+
+/** The public endpoint a bridge's argv listens on, as hvsock-bridge prints it (`pipe:\\.\pipe\berth_docker`). */
+export function listenOf(argv: string[]): string {
+  return argv[argv.indexOf('-listen') + 1] ?? '';
+}
+
+/**
+ * Runs one hvsock-bridge per public endpoint, each supervised (T-26): a bridge that exits while the VM
+ * runs is started again with the same argv, and `onTrouble` says so until it listens again. stop() ends
+ * the supervision first, then the bridges by PID. Their stderr goes to `log`.
+ */
 export class DockerPipeBridges {
-  private readonly children: ChildProcess[] = [];
+  private readonly bridges: SupervisedProcess[] = [];
 
   constructor(
     readonly binary: string,
     private readonly log: (m: string) => void,
+    private readonly onTrouble?: (bridge: string, why: string | undefined) => void,
   ) {}
 
-  start(argvs: string[][]): void {
-    for (const argv of argvs) {
-      const child = spawn(this.binary, argv, { stdio: ['ignore', 'ignore', 'pipe'], windowsHide: true });
-      killOnExit(child);
-      child.stderr?.on('data', (d) => this.log(`docker pipe bridge: ${String(d).trim()}`));
-      child.on('error', (e) => this.log(`the Docker pipe bridge could not start (${e.message})`));
-      this.children.push(child);
-    }
+  /** Start them; resolves once each says it listens, rejects with the first one's failure (why, from its stderr). */
+  async start(argvs: string[][], readyTimeoutMs?: number): Promise<void> {
+    const started = argvs.map((argv) => {
+      const listen = listenOf(argv);
+      const name = `hvsock-bridge for ${listen.replace(/^pipe:/, '')}`;
+      const p = new SupervisedProcess({
+        name,
+        binary: this.binary,
+        // It ends with berthd (also a killed one): a new berthd then serves the pipe itself.
+        argv: [...argv, EXIT_WITH_BERTHD],
+        stdinLifeline: true,
+        log: this.log,
+        onLine: (line) => this.log(`docker pipe bridge: ${line}`),
+        readyLine: (line) => line.startsWith(`hvsock-bridge: ${listen} -> `),
+        onTrouble: (why) => this.onTrouble?.(name, why),
+        readyTimeoutMs,
+      });
+      this.bridges.push(p);
+      return p.start();
+    });
+    await Promise.all(started);
   }
 
-  /** Resolves once every bridge has exited. */
+  /** The pids of the bridges running now. */
+  get pids(): number[] {
+    return this.bridges.map((b) => b.pid).filter((p): p is number => p !== undefined);
+  }
+
+  /** Resolves once every bridge has exited; none is restarted after this began. */
   async stop(): Promise<void> {
-    await Promise.all(
-      this.children.splice(0).map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null || c.signalCode !== null) return resolve();
-            c.once('exit', () => resolve());
-            c.kill();
-          }),
-      ),
-    );
+    await Promise.all(this.bridges.splice(0).map((b) => b.stop()));
   }
 }

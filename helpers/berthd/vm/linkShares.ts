@@ -1,12 +1,14 @@
 // Owns: shares over the guest link (Hyper-V, which has no 9P device; QEMU with BERTH_SHARE_TRANSPORT=link):
 // per share a berth-ninep-server joined to a `ninep:<tag>` stream, mounted by the agent's share.mount RPC
 // at the share's guest path (docs/protocol.md), each share's outcome for `status`, and all of it again
-// after every new link session (the agent restarted, berthd re-adopted the VM).
+// after every new link session (the agent restarted, berthd re-adopted the VM); a share whose server died
+// is served and mounted again on the same session (T-26, restartPolicy.ts).
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { LinkSession } from '../guest/linkSession.ts';
 import { AgentRpc, AgentRpcError } from '../guest/rpcClient.ts';
-import { NinepServer } from '../hypervisors/ninepServer.ts';
+import { afterExit, DEFAULT_RESTART_POLICY, formatSeconds, type RestartHistory, type RestartPolicy } from '../host/restartPolicy.ts';
+import { NinepServer, type NinepServerExit } from '../hypervisors/ninepServer.ts';
 import { spliceStreams } from '../forward/spliceStreams.ts';
 import type { SharesPlan } from './sharesPlan.ts';
 
@@ -42,9 +44,11 @@ export type LinkSharesOptions = {
   changed?: () => void;
   /** How long share.mount may take (the kernel's Tversion/Tattach through the link). */
   mountTimeoutMs?: number;
+  /** When a share whose server died is served and mounted again (default: restartPolicy.ts's). */
+  restartPolicy?: RestartPolicy;
 };
 
-type Outcome = { state: 'mounting' } | { state: 'mounted' } | { state: 'failed'; why: string } | { state: 'lost' };
+type Outcome = { state: 'mounting' } | { state: 'mounted' } | { state: 'failed'; why: string } | { state: 'lost' } | { state: 'restarting'; why: string };
 type Live = { server: NinepServer; socket: Socket; stream: ReturnType<LinkSession['open']> };
 
 /** The shares of one VM over its link. mountAll() per session; stop() with the VM. */
@@ -54,6 +58,9 @@ export class LinkShares {
   private generation = 0;
   /** The mountAll runs, one after the other (a newer one makes the one before stop where it is). */
   private current: Promise<void> = Promise.resolve();
+  /** Per share: its servers' deaths in a row (restartPolicy.ts), and how many times one was served again. */
+  private readonly restarts = new Map<string, RestartHistory>();
+  private remounts = 0;
 
   constructor(
     readonly shares: LinkShare[],
@@ -74,6 +81,7 @@ export class LinkShares {
       if (o?.state === 'failed') return [`${s.hostPath} is not shared at ${s.guestPath}: ${o.why}`];
       if (o?.state === 'mounting') return [`${s.hostPath} is not shared at ${s.guestPath} yet: it is being mounted over the guest link`];
       if (o?.state === 'lost') return [`${s.hostPath} is not shared at ${s.guestPath} now: its guest link stream ended (the link restarted); it is mounted again once the link is back`];
+      if (o?.state === 'restarting') return [`${s.hostPath} is not shared at ${s.guestPath} now: ${o.why}; berthd is serving and mounting it again`];
       return [];
     });
   }
@@ -126,10 +134,10 @@ export class LinkShares {
     await this.endLive();
   }
 
-  private async mountOne(session: LinkSession, rpc: AgentRpc, s: LinkShare, gen: number): Promise<void> {
-    // A tag of this session: the agent parks the stream until share.mount names it. The socket is per
-    // session too: the previous server, ending, removes its own socket file.
-    const tag = `${s.tag}-${gen}`;
+  private async mountOne(session: LinkSession, rpc: AgentRpc, s: LinkShare, gen: number, again = ''): Promise<void> {
+    // A tag of this session (and of this remount): the agent parks the stream until share.mount names it.
+    // The socket is per tag too: the previous server, ending, removes its own socket file.
+    const tag = `${s.tag}-${gen}${again}`;
     const listen = ninepListenFor(tag, { platform: this.o.platform ?? process.platform, socketDir: this.o.socketDir });
     let server: NinepServer;
     try {
@@ -167,7 +175,35 @@ export class LinkShares {
     }
     if (gen !== this.generation) return;
     this.set(s.tag, { state: 'mounted' });
-    this.o.log(`share ${s.hostPath} mounted at ${s.guestPath}${s.readOnly ? ' (read-only)' : ''} over the guest link`);
+    this.o.log(`share ${s.hostPath} mounted at ${s.guestPath}${s.readOnly ? ' (read-only)' : ''} over the guest link${again ? ` again (${tag})` : ''}`);
+    const mountedAt = Date.now();
+    // Ended by berthd (SIGTERM), or by itself when its one connection ended (-once, code 0): not a death.
+    void server.exited.then((exit) => {
+      if (!died(exit) || gen !== this.generation || session.isClosed) return;
+      this.serveAgainLater(session, s, gen, `its berth-ninep-server ${exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`}`, Date.now() - mountedAt);
+    });
+  }
+
+  /** A share's server died while its session lives: serve and mount it again after the policy's delay, or give up. */
+  private serveAgainLater(session: LinkSession, s: LinkShare, gen: number, what: string, ranMs: number): void {
+    const d = afterExit(this.o.restartPolicy ?? DEFAULT_RESTART_POLICY, this.restarts.get(s.tag) ?? { exitsInARow: 0 }, { ranMs });
+    this.restarts.set(s.tag, d.history);
+    if (d.action === 'give-up') return this.fail(s, `${what}; berthd stopped serving it again: ${d.why}. Restart the VM (berth restart)`);
+    this.set(s.tag, { state: 'restarting', why: what });
+    this.o.log(`share ${s.hostPath} at ${s.guestPath}: ${what}; serving and mounting it again in ${formatSeconds(d.delayMs)}`);
+    const wanted = (): boolean => gen === this.generation && !session.isClosed;
+    setTimeout(() => {
+      if (!wanted()) return;
+      this.current = this.current.then(async () => {
+        if (!wanted()) return;
+        const rpc = AgentRpc.open(session);
+        try {
+          await this.mountOne(session, rpc, s, gen, `r${++this.remounts}`);
+        } finally {
+          rpc.close();
+        }
+      });
+    }, d.delayMs).unref();
   }
 
   private fail(s: LinkShare, why: string): void {
@@ -202,4 +238,9 @@ function dial(address: string): Promise<Socket> {
       resolve(s);
     });
   });
+}
+
+/** Whether a server's exit was a death: a signal other than berthd's SIGTERM, or a failing exit code. */
+function died(exit: NinepServerExit): boolean {
+  return exit.signal ? exit.signal !== 'SIGTERM' : exit.code !== 0;
 }

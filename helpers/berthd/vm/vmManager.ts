@@ -10,7 +10,7 @@ import type { AccelInfo, DegradedReason, VmState } from '../../api/vmState.ts';
 import { dockerServerEndpoint } from '../control/hostEndpoints.ts';
 import { ensureDockerContext } from '../docker/dockerContext.ts';
 import { guardDockerConnection } from '../forward/dockerApiGuard.ts';
-import { DockerEndpointError, HostDockerEndpoint } from '../forward/hostDockerEndpoint.ts';
+import { DockerEndpointError, HostDockerEndpoint, type HostDockerEndpointOptions } from '../forward/hostDockerEndpoint.ts';
 import { pingDocker } from '../guest/dockerPing.ts';
 import { LinkSession } from '../guest/linkSession.ts';
 import type { LinkStream } from '../guest/linkStream.ts';
@@ -82,7 +82,16 @@ function withoutShares(plan: SharesPlan, driver: DriverRuntime): SharesPlan {
  * How the VM manager picks and builds drivers. Tests give the host, the driver (in place of the
  * setting, which this host's validation would refuse) and the fakes' binaries.
  */
-export type VmDriverOptions = { host?: DriverHost; driver?: Settings['driver']; overrides?: Pick<DriverContext, 'hyperkit' | 'hyperv'> };
+export type VmDriverOptions = {
+  host?: DriverHost;
+  driver?: Settings['driver'];
+  overrides?: Pick<DriverContext, 'hyperkit' | 'hyperv'>;
+  /**
+   * Tests: the Docker endpoint as on another platform (win32 with the bridge built for Linux, unix
+   * sockets standing in); `privateEndpoint` stands in for the fresh private pipe of each start.
+   */
+  dockerEndpoint?: Pick<HostDockerEndpointOptions, 'platform' | 'bridgeBinary' | 'bridgeArgvs'> & { privateEndpoint?: () => string };
+};
 
 class StartAborted extends Error {}
 
@@ -132,6 +141,10 @@ export class VmManager extends EventEmitter {
   private degraded = new Map<DegradedReason['what'], string>();
   /** When the console last showed the guest kernel reporting itself stuck (guestKernelFaults.ts). */
   private kernelFaultAt = 0;
+  /** Supervised helper processes that are down now (T-26), by name: the `helper` degraded reason. */
+  private readonly helpersDown = new Map<string, string>();
+  /** A reconnect of the guest link in progress (its transport closed while the VM runs). */
+  private relinking: Promise<void> | undefined;
   /** One runtime per driver for this berthd's life (each remembers the VM it started). */
   private readonly runtimes = new Map<Settings['driver'], DriverRuntime>();
 
@@ -165,6 +178,7 @@ export class VmManager extends EventEmitter {
         log: this.log,
         imageDir: imageDir(),
         guestShutdown: () => this.agentShutdown(),
+        helperState: (helper, trouble) => this.helperState(helper, trouble),
         ...this.driverOptions.overrides,
       });
       this.runtimes.set(name, r);
@@ -479,11 +493,14 @@ export class VmManager extends EventEmitter {
     // Bind mounts are checked against the shares this VM mounted (not settings saved since): a path outside
     // them is refused with a message naming the setting, instead of dockerd making an empty folder.
     // On Windows the server is on a private pipe and hvsock-bridge serves the public one (hostDockerEndpoint.ts).
+    const { privateEndpoint, ...endpointOptions } = this.driverOptions.dockerEndpoint ?? {};
     const server = new HostDockerEndpoint({
-      serverEndpoint: dockerServerEndpoint(this.paths.dockerSocket),
+      serverEndpoint: privateEndpoint?.() ?? dockerServerEndpoint(this.paths.dockerSocket),
       openStream: () => this.openGuestStream('docker'),
       log: this.log,
       join: (client, stream) => guardDockerConnection(client, stream, { shares: () => this.applied?.shares ?? [], log: this.log }),
+      helperState: (helper, trouble) => this.helperState(helper, trouble),
+      ...endpointOptions,
     });
     try {
       await server.listen();
@@ -517,16 +534,18 @@ export class VmManager extends EventEmitter {
   }
 
   /** Connect to the driver's end of the guest link (QEMU's or HyperKit's socket, Hyper-V's bridge pipe) and wait for the agent's HELLO. */
-  private async connectLink(vm: VmProcess, timeoutMs: number): Promise<LinkSession> {
+  private async connectLink(vm: VmProcess, timeoutMs: number, relinkWanted?: () => boolean): Promise<LinkSession> {
+    const wanted = relinkWanted ?? (() => true);
     const driver = this.driver;
     const endpoint = driver?.linkEndpoint() ?? this.paths.guestLinkSocket;
     const label = driver?.label ?? 'QEMU';
     const socket = await new Promise<Socket>((resolve, reject) => {
       const deadline = Date.now() + 10_000;
       const attempt = (): void => {
+        if (!wanted()) return reject(new Error('the VM is no longer running'));
         const s = connect(endpoint);
         const onError = (e: Error): void => {
-          if (Date.now() > deadline || !vm.running) reject(new StartFailure(`cannot connect to the guest link socket: ${e.message}`, `${label} did not create it; see the console log`));
+          if (Date.now() > deadline || !vm.running || !wanted()) reject(new StartFailure(`cannot connect to the guest link socket: ${e.message}`, `${label} did not create it; see the console log`));
           else setTimeout(attempt, 100);
         };
         s.once('error', onError);
@@ -545,16 +564,22 @@ export class VmManager extends EventEmitter {
     session.on('down', () => this.setDegraded('guest-link', 'the guest link stopped answering pings; berthd keeps trying to reconnect'));
     session.on('up', () => this.setDegraded('guest-link', undefined));
     session.on('protocol-error', (e: Error) => this.log(`guest link protocol error: ${e.message}`));
+    let helloSeen = false;
     const hello = new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new StartFailure(`berth-agent did not answer on the guest link within ${timeoutMs / 1000} s`, `see the VM console log: ${this.paths.consoleLog}`)), timeoutMs);
       session.once('hello', () => (clearTimeout(t), resolve()));
+      // A reconnect whose link closes before the HELLO tries again (relink), rather than wait out the timeout.
+      if (relinkWanted) session.once('close', () => (clearTimeout(t), reject(new Error('the guest link closed before the agent said HELLO'))));
     });
     session.on('hello', (h) => {
       this.log(`guest agent hello: ${JSON.stringify(h)}`);
       // A HELLO that is not a reply while running: the agent restarted and every stream, the RPC one too, was dropped.
       this.rpcClient?.close();
       this.rpcClient = undefined;
-      if (this.state.state === 'running' && !h.reply) {
+      const first = !helloSeen;
+      helloSeen = true;
+      // A reconnected link's first HELLO (relink) is not an agent restart.
+      if (this.state.state === 'running' && !h.reply && !first) {
         this.setDegraded('agent', 'berth-agent in the VM restarted; reconnecting');
         void this.health.checkDocker();
       }
@@ -563,10 +588,17 @@ export class VmManager extends EventEmitter {
       void this.linkShares?.mountAll(session);
     });
     session.on('close', () => {
-      if (this.state.state === 'running') this.setDegraded('guest-link', 'the guest link socket closed');
+      if (this.state.state !== 'running' || this.session !== session) return;
+      this.setDegraded('guest-link', 'the guest link socket closed; berthd is reconnecting');
+      this.relink(vm);
     });
     session.start();
-    await hello;
+    try {
+      await hello;
+    } catch (e) {
+      if (relinkWanted) session.close();
+      throw e;
+    }
     return session;
   }
 
@@ -584,6 +616,43 @@ export class VmManager extends EventEmitter {
   /** Docker answers again a minute after the kernel's last stuck report: the guest got over it. */
   private clearPastKernelFault(): void {
     if (this.degraded.has('guest-kernel') && Date.now() - this.kernelFaultAt > KERNEL_FAULT_CLEARS_MS) this.setDegraded('guest-kernel', undefined);
+  }
+
+  /**
+   * The link's transport closed while the VM runs (Hyper-V: its bridge died and is being restarted, T-26):
+   * connect again, with backoff, while this VM runs; the new session's HELLO is the agent's re-HELLO path
+   * of re-adoption (streams of the old session are gone; shares are mounted again on the new one).
+   */
+  private relink(vm: VmProcess): void {
+    if (this.relinking) return;
+    const wanted = (): boolean => this.state.state === 'running' && this.vm === vm && vm.running;
+    this.relinking = (async () => {
+      for (let delay = 200; wanted(); delay = Math.min(delay * 2, 5000)) {
+        try {
+          const t0 = Date.now();
+          const session = await this.connectLink(vm, 30_000, wanted);
+          if (!wanted()) {
+            session.close();
+            return;
+          }
+          this.setDegraded('guest-link', undefined);
+          this.log(`guest link reconnected in ${Date.now() - t0} ms`);
+          void this.health.checkDocker();
+          return;
+        } catch (e) {
+          if (!wanted()) return;
+          this.log(`guest link: reconnecting failed (${(e as Error).message}); trying again in ${delay / 1000} s`);
+          await new Promise((r) => setTimeout(r, delay));
+        }
+      }
+    })().finally(() => (this.relinking = undefined));
+  }
+
+  /** A supervised helper (hvsock-bridge) went down (why) or serves again (undefined): the `helper` degraded reason. */
+  private helperState(helper: string, trouble: string | undefined): void {
+    if (trouble === undefined) this.helpersDown.delete(helper);
+    else this.helpersDown.set(helper, trouble);
+    this.setDegraded('helper', this.helpersDown.size === 0 ? undefined : [...this.helpersDown.values()].join('; '));
   }
 
   private setDegraded(what: DegradedReason['what'], message: string | undefined): void {
@@ -638,6 +707,7 @@ export class VmManager extends EventEmitter {
     this.linkShares = undefined;
     this.shares = undefined;
     this.degraded.clear();
+    this.helpersDown.clear();
     this.applied = undefined;
     this.startedAt = undefined;
   }
