@@ -94,6 +94,13 @@ describe('build/electron-builder.config.mjs', () => {
     expect((config.linux as { target: { target: string }[] }).target.map((t) => t.target)).toEqual(['AppImage', 'deb']);
   });
 
+  it('the Windows installer carries the Go helpers berthd starts there (hvsock bridge, 9P server for shares)', () => {
+    expect(config.win).toMatchObject({ extraResources: [{ from: 'dist/bin/win32-${arch}', to: 'berthd/bin' }] });
+    const winBin = join(root, 'dist/bin/win32-x64');
+    expect(readdirSync(winBin).sort(), 'run node scripts/build-go-helpers.mjs').toEqual(['berth-ninep-server.exe', 'hvsock-bridge.exe']);
+    expect(helperBinary('berth-ninep-server', { env: {}, platform: 'win32', arch: 'x64', here: join(root, 'dist') })).toBe(join(winBin, 'berth-ninep-server.exe'));
+  });
+
   it('every path it names exists after `npm run build` (the VM image after `npm run vm:build`)', () => {
     const missingImage = imageFiles.filter((f) => !existsSync(f));
     expect(missingImage, `the VM image is not built: run \`npm run vm:build\` (missing ${missingImage.join(', ')})`).toEqual([]);

@@ -1,6 +1,6 @@
 // Builds the Go helpers berthd starts, for each host platform the app ships on, into
 // dist/bin/<platform>-<arch>/ (Node's names): hvsock-bridge.exe for Hyper-V, berth-ninep-server for
-// HyperKit's shares (and for shares over the guest link on Linux). electron-builder copies the target's
+// HyperKit's shares and for shares over the guest link (Linux; berth-ninep-server.exe on Hyper-V). electron-builder copies the target's
 // directory to resources/berthd/bin (build/electron-builder.config.mjs); helperBinaries.ts finds them.
 import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ const out = join(root, 'dist', 'bin');
 
 /** What each host platform runs. darwin-arm64 has none: HyperKit is Intel-only, QEMU serves shares there. */
 export const GO_HELPERS = [
-  { dir: 'helpers/ninep-server', binary: 'berth-ninep-server', targets: [['linux', 'amd64'], ['darwin', 'amd64']] },
+  { dir: 'helpers/ninep-server', binary: 'berth-ninep-server', targets: [['linux', 'amd64'], ['darwin', 'amd64'], ['windows', 'amd64']] },
   { dir: 'helpers/hvsock-bridge', binary: 'hvsock-bridge', targets: [['windows', 'amd64']] },
 ];
 const NODE_NAMES = { linux: 'linux', darwin: 'darwin', windows: 'win32', amd64: 'x64', arm64: 'arm64' };

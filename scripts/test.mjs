@@ -37,10 +37,10 @@ await step('lint', 'npx', ['eslint', '.']);
 // Go: count each test of the agent, the hvsock bridge and the 9P server as one result.
 const goEnv = { CGO_ENABLED: '0', GOPROXY: 'off', GOFLAGS: '-buildvcs=false', GOCACHE: join(root, 'vm-images/.cache/go-build') };
 
-function goTest(dir) {
+function goTest(dir, tags) {
   return new Promise((resolve) => {
-    process.stdout.write(`\n=== go test (${dir})\n`);
-    const child = spawn('go', ['test', '-json', './...'], { cwd: join(root, dir), env: { ...process.env, ...goEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+    process.stdout.write(`\n=== go test (${dir}${tags ? `, -tags ${tags}` : ''})\n`);
+    const child = spawn('go', ['test', '-json', ...(tags ? ['-tags', tags] : []), './...'], { cwd: join(root, dir), env: { ...process.env, ...goEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
     let buf = '';
     const counts = { pass: 0, fail: 0 };
     child.stdout.on('data', (d) => {
@@ -63,32 +63,36 @@ function goTest(dir) {
   });
 }
 
-for (const dir of ['vm-images/agent', 'helpers/hvsock-bridge', 'helpers/ninep-server']) {
-  const vet = await run(`go vet (${dir})`, 'go', ['vet', './...'], { env: goEnv, cwd: join(root, dir) });
+// The 9P server once more with -tags ninepportable: its Windows host (hostfs_portable.go) on Linux.
+for (const [dir, tags] of [['vm-images/agent'], ['helpers/hvsock-bridge'], ['helpers/ninep-server'], ['helpers/ninep-server', 'ninepportable']]) {
+  const label = `${dir}${tags ? ` -tags ${tags}` : ''}`;
+  const vet = await run(`go vet (${label})`, 'go', ['vet', ...(tags ? ['-tags', tags] : []), './...'], { env: goEnv, cwd: join(root, dir) });
   if (vet.code !== 0) {
     failed++;
-    problems.push(`go vet (${dir})`);
+    problems.push(`go vet (${label})`);
   } else passed++;
-  const goRun = await goTest(dir);
+  const goRun = await goTest(dir, tags);
   passed += goRun.counts.pass;
   failed += goRun.counts.fail;
   if (goRun.code !== 0 && goRun.counts.fail === 0) {
     failed++;
-    problems.push(`go test ${dir} (build or setup)`);
+    problems.push(`go test ${label} (build or setup)`);
   }
-  console.log(`go test ${dir}: ${goRun.counts.pass} passed, ${goRun.counts.fail} failed`);
+  console.log(`go test ${label}: ${goRun.counts.pass} passed, ${goRun.counts.fail} failed`);
 }
 // The hvsock bridge runs on Windows hosts only: it must vet and cross-compile for windows/amd64.
 const winEnv = { ...goEnv, GOOS: 'windows', GOARCH: 'amd64' };
 await step('go vet (hvsock-bridge, windows/amd64)', 'go', ['vet', '.'], { env: winEnv, cwd: join(root, 'helpers/hvsock-bridge') });
-// The 9P server runs beside HyperKit on Intel Macs: it must vet and cross-compile for darwin/amd64.
+// The 9P server runs beside HyperKit on Intel Macs and for Hyper-V's shares on Windows: it must vet
+// (tests included) for darwin/amd64 and windows/amd64; the app build cross-compiles both.
 const macEnv = { ...goEnv, GOOS: 'darwin', GOARCH: 'amd64' };
 await step('go vet (ninep-server, darwin/amd64)', 'go', ['vet', '.'], { env: macEnv, cwd: join(root, 'helpers/ninep-server') });
+await step('go vet (ninep-server, windows/amd64)', 'go', ['vet', '.'], { env: winEnv, cwd: join(root, 'helpers/ninep-server') });
 
 const build = await step('VM image', 'npm', ['run', '--silent', 'vm:build']);
-// The app's bundles, the Go helpers cross-compiled for each host (hvsock-bridge.exe for windows/amd64,
-// berth-ninep-server for darwin/amd64 and linux), the renderer: the e2e suite serves renderer/dist, the
-// packaging test reads dist/.
+// The app's bundles, the Go helpers cross-compiled for each host (hvsock-bridge.exe and
+// berth-ninep-server.exe for windows/amd64, berth-ninep-server for darwin/amd64 and linux), the
+// renderer: the e2e suite serves renderer/dist, the packaging test reads dist/.
 await step('app build (bundles, Go helpers, renderer, icons check)', 'npm', ['run', '--silent', 'build']);
 
 const reportDir = mkdtempSync(join(tmpdir(), 'berth-vitest-'));

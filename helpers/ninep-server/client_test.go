@@ -19,6 +19,12 @@ func newClient(t *testing.T, root string, readOnly bool) *tclient {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return clientOf(t, s)
+}
+
+// clientOf attaches a new client to s (closed with the test).
+func clientOf(t *testing.T, s *Server) *tclient {
+	t.Helper()
 	a, b := net.Pipe()
 	go s.ServeConn(b)
 	t.Cleanup(func() { a.Close(); s.Close() })
@@ -56,12 +62,25 @@ func (c *tclient) rpc(typ uint8, body []byte) (*decoder, syscall.Errno) {
 	}
 	d := &decoder{b: rb}
 	if rt == rlerror {
-		return nil, syscall.Errno(d.u32())
+		return nil, hostErrno(d.u32())
 	}
 	if rt != typ+1 {
 		c.t.Fatalf("reply type %d to %d", rt, typ)
 	}
 	return d, 0
+}
+
+// hostErrno is the host's name for a Linux errno the server answered (on Windows Go invents other
+// numbers for the same names), so tests compare with syscall.EINVAL and the like on every host.
+func hostErrno(l uint32) syscall.Errno {
+	for _, e := range []syscall.Errno{syscall.EPERM, syscall.ENOENT, syscall.EIO, syscall.EBADF, syscall.EACCES, syscall.EBUSY,
+		syscall.EEXIST, syscall.EXDEV, syscall.ENOTDIR, syscall.EISDIR, syscall.EINVAL, syscall.ENOSPC, syscall.EROFS,
+		syscall.ENAMETOOLONG, syscall.ENOTEMPTY, syscall.ELOOP, syscall.ENODATA, syscall.EOPNOTSUPP} {
+		if linuxErrno(e) == l {
+			return e
+		}
+	}
+	return syscall.Errno(l)
 }
 
 func (c *tclient) must(typ uint8, body []byte) *decoder {

@@ -1,13 +1,10 @@
 // The file requests: open, create, read, write, readdir, getattr, fsync (setattr: setattr.go; the
 // requests on names: nameops.go), and the checks they share. Each resolves its fid's path from the root
-// (server.go) and acts on the last name relative to its parent directory's fd; a read-only export
+// (server.go) and acts on the last name relative to its parent directory's handle; a read-only export
 // refuses every change.
 package main
 
-import (
-	"os"
-	"syscall"
-)
+import "syscall"
 
 func (c *conn) writable() error {
 	if c.s.readOnly {
@@ -47,7 +44,7 @@ func (c *conn) mayMake(name string) error {
 }
 
 // changeIn runs do on the directory at dir for a change to name in it (see mayMake).
-func (c *conn) changeIn(dir []string, name string, do func(dfd int) error) error {
+func (c *conn) changeIn(dir []string, name string, do func(d *dirHandle) error) error {
 	if err := c.mayMake(name); err != nil {
 		return err
 	}
@@ -65,14 +62,14 @@ func (c *conn) clampCount(count uint32) uint32 {
 	return count
 }
 
-// opened makes fd the fid's open file and answers its qid and the iounit; fd is closed if it fails.
-func (c *conn) opened(f *fid, fd int, e *encoder) error {
-	a, err := fstat(fd)
+// opened makes h the fid's open file and answers its qid and the iounit; h is closed if it fails.
+func (c *conn) opened(f *fid, h *hostFile, e *encoder) error {
+	a, err := h.stat()
 	if err != nil {
-		syscall.Close(fd)
+		h.close()
 		return err
 	}
-	f.fd, f.dirs = fd, nil
+	f.file, f.dirs = h, nil
 	e.qid(c.s.qidOf(a))
 	e.u32(c.iounit())
 	return nil
@@ -84,20 +81,20 @@ func (c *conn) lopen(d *decoder, e *encoder) error {
 	if err != nil {
 		return err
 	}
-	if f.fd >= 0 || f.xattr {
+	if f.file != nil || f.xattr {
 		return syscall.EBADF
 	}
-	if flags&lOAccmode != syscall.O_RDONLY || flags&lOTrunc != 0 {
+	if flags&lOAccmode != lORdonly || flags&lOTrunc != 0 {
 		if err := c.writable(); err != nil {
 			return err
 		}
 	}
-	return c.s.inParent(f.path, func(dfd int, name string) error {
-		fd, err := openat(dfd, name, hostOpenFlags(flags&^(lOCreat|lOExcl))|syscall.O_NONBLOCK, 0)
+	return c.s.inParent(f.path, func(d *dirHandle, name string) error {
+		h, err := d.open(name, flags&^(lOCreat|lOExcl), 0)
 		if err != nil {
 			return err
 		}
-		return c.opened(f, fd, e)
+		return c.opened(f, h, e)
 	})
 }
 
@@ -110,15 +107,15 @@ func (c *conn) lcreate(d *decoder, e *encoder) error {
 	if err := c.mayMake(name); err != nil {
 		return err
 	}
-	if f.fd >= 0 {
+	if f.file != nil {
 		return syscall.EBADF
 	}
-	return c.s.inDir(f.path, func(dfd int) error {
-		fd, err := openat(dfd, name, hostOpenFlags(flags)|syscall.O_CREAT, mode&0o7777)
+	return c.s.inDir(f.path, func(d *dirHandle) error {
+		h, err := d.open(name, flags|lOCreat, mode&0o7777)
 		if err != nil {
 			return err
 		}
-		if err := c.opened(f, fd, e); err != nil {
+		if err := c.opened(f, h, e); err != nil {
 			return err
 		}
 		f.path = join(f.path, name)
@@ -136,12 +133,12 @@ func (c *conn) read(d *decoder, e *encoder) error {
 		e.u32(0)
 		return nil
 	}
-	if f.fd < 0 {
+	if f.file == nil {
 		return syscall.EBADF
 	}
 	count = c.clampCount(count)
 	buf := make([]byte, count)
-	got, err := syscall.Pread(f.fd, buf, int64(off))
+	got, err := f.file.pread(buf, int64(off))
 	if err != nil {
 		return err
 	}
@@ -156,12 +153,12 @@ func (c *conn) write(d *decoder, e *encoder) error {
 	if err != nil {
 		return err
 	}
-	if f.fd < 0 {
+	if f.file == nil {
 		return syscall.EBADF
 	}
 	done := 0
 	for done < len(data) {
-		w, err := syscall.Pwrite(f.fd, data[done:], int64(off)+int64(done))
+		w, err := f.file.pwrite(data[done:], int64(off)+int64(done))
 		if err != nil {
 			if done > 0 {
 				break
@@ -188,7 +185,7 @@ func (c *conn) readdir(d *decoder, e *encoder) error {
 	if err != nil {
 		return err
 	}
-	if f.fd < 0 {
+	if f.file == nil {
 		return syscall.EBADF
 	}
 	if off == 0 || f.dirs == nil {
@@ -224,25 +221,19 @@ func (c *conn) list(f *fid) ([]dirent, error) {
 			return nil, err
 		}
 	}
-	dfd, err := c.s.openDir(f.path)
+	d, err := c.s.openDir(f.path)
 	if err != nil {
 		return nil, err
 	}
-	defer syscall.Close(dfd)
-	// A fresh descriptor for the listing: the fid's own may be at any position.
-	lfd, err := openat(dfd, ".", syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
+	defer d.close()
+	// A fresh listing by the host: the fid's own handle may be at any position.
+	names, err := d.list()
 	if err != nil {
 		return nil, err
 	}
-	dir := os.NewFile(uintptr(lfd), "dir")
-	names, err := dir.Readdirnames(-1)
-	dir.Close()
-	if err != nil {
-		return nil, err
-	}
-	out := []dirent{{q: c.s.qidOf(self), typ: syscall.DT_DIR, name: "."}, {q: c.s.qidOf(up), typ: syscall.DT_DIR, name: ".."}}
+	out := []dirent{{q: c.s.qidOf(self), typ: lDTDir, name: "."}, {q: c.s.qidOf(up), typ: lDTDir, name: ".."}}
 	for _, name := range names {
-		a, err := fstatat(dfd, name, atSymlinkNofollow)
+		a, err := d.lstat(name)
 		if err != nil {
 			continue // gone since the listing
 		}
@@ -260,8 +251,8 @@ func (c *conn) getattr(d *decoder, e *encoder) error {
 		return err
 	}
 	var a fileAttr
-	if f.fd >= 0 {
-		a, err = fstat(f.fd) // still answers for a file removed while open
+	if f.file != nil {
+		a, err = f.file.stat() // still answers for a file removed while open
 	} else {
 		a, err = c.s.lstat(f.path)
 	}
@@ -292,11 +283,11 @@ func (c *conn) fsync(d *decoder) error {
 	if err != nil {
 		return err
 	}
-	if f.fd < 0 {
+	if f.file == nil {
 		return syscall.EBADF
 	}
 	if c.s.readOnly {
 		return nil
 	}
-	return syscall.Fsync(f.fd)
+	return f.file.sync()
 }

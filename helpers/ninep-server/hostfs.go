@@ -1,39 +1,14 @@
-// The host calls the server makes, in one portable shape: every path is one name relative to an open
-// directory (openat-style), so no call ever resolves a path the server did not walk itself. The *at
-// calls are made by number (hostfs_<os>.go names the numbers, flags and stat layout of each host).
+//go:build (linux || darwin) && !ninepportable
+
+// The host on Linux and macOS: every name is relative to an open directory fd (openat-style), so no
+// call ever resolves a path the server did not walk itself. The *at calls are made by number
+// (hostfs_<os>.go names the numbers, flags and stat layout of each host); hostdir_unix.go wraps them
+// in the handles the server uses (hostapi.go).
 package main
 
 import (
 	"syscall"
 	"unsafe"
-)
-
-// fileAttr is what getattr reports, from the host's stat whatever its layout.
-type fileAttr struct {
-	mode, uid, gid                     uint32
-	nlink, rdev, size, blksize, blocks uint64
-	ino, dev                           uint64
-	atime, mtime, ctime                syscall.Timespec
-}
-
-// fsStats is what statfs reports.
-type fsStats struct {
-	typ, bsize                                uint32
-	blocks, bfree, bavail, files, ffree, fsid uint64
-	namelen                                   uint32
-}
-
-func isDir(a fileAttr) bool     { return a.mode&syscall.S_IFMT == syscall.S_IFDIR }
-func isSymlink(a fileAttr) bool { return a.mode&syscall.S_IFMT == syscall.S_IFLNK }
-
-// Linux's open flags as 9P2000.L carries them (the client's values, whatever the host's are).
-const (
-	lOAccmode    = 0x3
-	lOCreat      = 0o100
-	lOExcl       = 0o200
-	lOTrunc      = 0o1000
-	lOAppend     = 0o2000
-	lATRemovedir = 0x200
 )
 
 // hostOpenFlags turns the guest's Linux open flags into the host's: the access mode, O_TRUNC and

@@ -1,4 +1,4 @@
-//go:build darwin && amd64
+//go:build darwin && amd64 && !ninepportable
 
 // The host on macOS: the numbers of the *at calls hostfs.go makes (Go 1.19's syscall package has none
 // for darwin; XNU's bsd/kern/syscalls.master, stable since macOS 10.10), their flags, and the layout of

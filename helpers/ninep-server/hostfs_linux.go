@@ -1,4 +1,4 @@
-//go:build linux && amd64
+//go:build linux && amd64 && !ninepportable
 
 // The host on Linux: the numbers of the *at calls hostfs.go makes, their flags, and the layout of
 // stat and statfs. 9P2000.L's errno values are Linux's own.

@@ -1,3 +1,5 @@
+//go:build (linux || darwin) && !ninepportable
+
 package main
 
 import (

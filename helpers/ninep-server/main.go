@@ -1,7 +1,9 @@
 // berth-ninep-server: serves one host folder over 9P2000.L to Linux's v9fs client, on a unix socket
 // (HyperKit's virtio-9p forwards the guest's messages there) or a loopback TCP address (tests).
 //
-//	berth-ninep-server -root DIR -listen unix:PATH|tcp:127.0.0.1:PORT [-ro] [-msize N] [-once]
+//	berth-ninep-server -root DIR -listen unix:PATH|tcp:127.0.0.1:PORT [-ro] [-msize N] [-once] [-uid N -gid N]
+//
+// On Windows (no Unix owners) every file is reported as owned by -uid/-gid (default 0, root).
 //
 // It prints "listening <address>" once it accepts connections, and ends on SIGTERM/SIGINT (or, with
 // -once, when its first connection ends: HyperKit's connection lasts as long as the VM).
@@ -23,15 +25,18 @@ func main() {
 	readOnly := flag.Bool("ro", false, "refuse every change to the folder")
 	msize := flag.Uint("msize", MaxMsizeHyperkit, "the largest message, in bytes (HyperKit takes at most 262144)")
 	once := flag.Bool("once", false, "end when the first connection ends")
+	uid := flag.Uint("uid", 0, "the owner reported for every file where the host has none (Windows)")
+	gid := flag.Uint("gid", 0, "the group reported for every file where the host has none (Windows)")
 	flag.Parse()
 	if *root == "" || *listen == "" || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: berth-ninep-server -root DIR -listen unix:PATH|tcp:127.0.0.1:PORT [-ro] [-msize N] [-once]")
+		fmt.Fprintln(os.Stderr, "usage: berth-ninep-server -root DIR -listen unix:PATH|tcp:127.0.0.1:PORT [-ro] [-msize N] [-once] [-uid N -gid N]")
 		os.Exit(2)
 	}
 	srv, err := NewServer(*root, *readOnly, uint32(*msize))
 	if err != nil {
 		fail(err)
 	}
+	srv.SetOwner(uint32(*uid), uint32(*gid))
 	srv.Log = func(format string, a ...interface{}) {
 		fmt.Fprintf(os.Stderr, "berth-ninep-server: "+format+"\n", a...)
 	}
@@ -70,9 +75,9 @@ func listenOn(spec string) (net.Listener, func(), error) {
 			return nil, nil, fmt.Errorf("something already serves %s; stop it first", path)
 		}
 		os.Remove(path)
-		old := syscall.Umask(0o177)
-		l, err := net.Listen("unix", path)
-		syscall.Umask(old)
+		var l net.Listener
+		var err error
+		ownerOnly(func() { l, err = net.Listen("unix", path) })
 		if err != nil {
 			return nil, nil, err
 		}

@@ -1,30 +1,36 @@
 // The requests on names in a directory: mkdir, symlink, readlink, link, rename, renameat, unlinkat,
-// remove. Each acts on one name relative to its directory's fd, resolved from the root (server.go).
+// remove. Each acts on one name relative to its directory's handle, resolved from the root (server.go).
 package main
 
 import "syscall"
 
 func (c *conn) mkdir(d *decoder, e *encoder) error {
 	n, name, mode, _ := d.u32(), d.str(), d.u32(), d.u32()
-	return c.makeIn(d, e, n, name, func(dfd int) error { return mkdirat(dfd, name, mode&0o7777) })
+	return c.makeIn(d, e, n, name, func(dir *dirHandle) error { return dir.mkdir(name, mode&0o7777) })
 }
 
 func (c *conn) symlink(d *decoder, e *encoder) error {
 	n, name, target, _ := d.u32(), d.str(), d.str(), d.u32()
-	return c.makeIn(d, e, n, name, func(dfd int) error { return symlinkat(target, dfd, name) })
+	return c.makeIn(d, e, n, name, func(dir *dirHandle) error {
+		if err := dir.symlink(target, name); err != nil {
+			c.s.Log("symlink %q → %q failed: %v", name, target, err)
+			return err
+		}
+		return nil
+	})
 }
 
 // makeIn creates name in the directory of fid n with make, and answers the new file's qid.
-func (c *conn) makeIn(d *decoder, e *encoder, n uint32, name string, make func(dfd int) error) error {
+func (c *conn) makeIn(d *decoder, e *encoder, n uint32, name string, make func(dir *dirHandle) error) error {
 	f, err := c.decodedFid(d, n)
 	if err != nil {
 		return err
 	}
-	return c.changeIn(f.path, name, func(dfd int) error {
-		if err := make(dfd); err != nil {
+	return c.changeIn(f.path, name, func(dir *dirHandle) error {
+		if err := make(dir); err != nil {
 			return err
 		}
-		a, err := fstatat(dfd, name, atSymlinkNofollow)
+		a, err := dir.lstat(name)
 		if err != nil {
 			return err
 		}
@@ -38,8 +44,8 @@ func (c *conn) readlink(d *decoder, e *encoder) error {
 	if err != nil {
 		return err
 	}
-	return c.s.inParent(f.path, func(dfd int, name string) error {
-		t, err := readlinkat(dfd, name)
+	return c.s.inParent(f.path, func(dir *dirHandle, name string) error {
+		t, err := dir.readlink(name)
 		if err != nil {
 			return err
 		}
@@ -60,8 +66,8 @@ func (c *conn) link(d *decoder) error {
 	if len(f.path) == 0 {
 		return syscall.EPERM
 	}
-	return c.s.acrossDirs(f.path, df.path, func(ofd int, oname string, nfd int) error {
-		return linkat(ofd, oname, nfd, name)
+	return c.s.acrossDirs(f.path, df.path, func(od *dirHandle, oname string, nd *dirHandle) error {
+		return linkAt(od, oname, nd, name)
 	})
 }
 
@@ -73,8 +79,8 @@ func (c *conn) move(from []string, toDir []string, name string) error {
 	if len(from) == 0 {
 		return syscall.EBUSY // the export's root
 	}
-	err := c.s.acrossDirs(from, toDir, func(ofd int, oname string, nfd int) error {
-		return renameat(ofd, oname, nfd, name)
+	err := c.s.acrossDirs(from, toDir, func(od *dirHandle, oname string, nd *dirHandle) error {
+		return renameAt(od, oname, nd, name)
 	})
 	if err != nil {
 		return err
@@ -110,8 +116,8 @@ func (c *conn) unlinkat(d *decoder) error {
 	if err != nil {
 		return err
 	}
-	return c.changeIn(f.path, name, func(dfd int) error {
-		return unlinkat(dfd, name, flags&lATRemovedir != 0)
+	return c.changeIn(f.path, name, func(dir *dirHandle) error {
+		return dir.unlink(name, flags&lATRemovedir != 0)
 	})
 }
 
@@ -130,11 +136,11 @@ func (c *conn) remove(d *decoder) error {
 	if len(f.path) == 0 {
 		return syscall.EBUSY
 	}
-	return c.s.inParent(f.path, func(dfd int, name string) error {
-		a, err := fstatat(dfd, name, atSymlinkNofollow)
+	return c.s.inParent(f.path, func(dir *dirHandle, name string) error {
+		a, err := dir.lstat(name)
 		if err != nil {
 			return err
 		}
-		return unlinkat(dfd, name, isDir(a))
+		return dir.unlink(name, isDir(a))
 	})
 }

@@ -206,7 +206,7 @@ func (c *conn) walk(d *decoder, e *encoder) error {
 		if newN == n {
 			f.path = path
 		} else {
-			c.fids[newN] = &fid{path: path, fd: -1}
+			c.fids[newN] = &fid{path: path}
 		}
 	}
 	e.u16(uint16(len(qids)))
@@ -220,7 +220,7 @@ func (c *conn) statfs(d *decoder, e *encoder) error {
 	if _, err := c.fid(d.u32()); err != nil {
 		return err
 	}
-	st, err := statfs(c.s.rootFd)
+	st, err := c.s.root.statfs()
 	if err != nil {
 		return err
 	}

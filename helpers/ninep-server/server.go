@@ -1,6 +1,7 @@
 // The 9P2000.L server: one exported host directory, its connections and their fids. A fid names a
-// path inside the export as a list of names; every operation re-resolves it from the root fd, one
-// name at a time with O_NOFOLLOW, so no symlink and no ".." is ever followed out of the export.
+// path inside the export as a list of names; every operation re-resolves it from the root, one name
+// at a time and never through a symlink (the host's walk, hostapi.go), so no symlink and no ".." is
+// ever followed out of the export.
 package main
 
 import (
@@ -22,7 +23,7 @@ const noFid = ^uint32(0)
 
 // Server exports one host directory.
 type Server struct {
-	rootFd   int
+	root     *dirHandle
 	rootDev  uint64
 	readOnly bool
 	maxMsize uint32
@@ -35,23 +36,27 @@ type Server struct {
 // NewServer opens the exported directory. The export's root itself may be reached through a symlink
 // given by the host; nothing below it is.
 func NewServer(root string, readOnly bool, maxMsize uint32) (*Server, error) {
-	fd, err := syscall.Open(root, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	r, err := openRoot(root)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the folder to share %q: %w", root, err)
 	}
-	a, err := fstat(fd)
+	a, err := r.lstat(".")
 	if err != nil {
-		syscall.Close(fd)
+		r.close()
 		return nil, err
 	}
 	if maxMsize < 4096 {
 		maxMsize = 4096
 	}
-	return &Server{rootFd: fd, rootDev: a.dev, readOnly: readOnly, maxMsize: maxMsize, Log: func(string, ...interface{}) {}}, nil
+	return &Server{root: r, rootDev: a.dev, readOnly: readOnly, maxMsize: maxMsize, Log: func(string, ...interface{}) {}}, nil
 }
 
+// SetOwner sets the owner reported for every file on hosts without Unix owners (Windows); on Linux
+// and macOS files keep their own.
+func (s *Server) SetOwner(uid, gid uint32) { s.root.setOwner(uid, gid) }
+
 // Close closes the export's root directory.
-func (s *Server) Close() error { return syscall.Close(s.rootFd) }
+func (s *Server) Close() error { return s.root.close() }
 
 // Serve accepts connections until the listener is closed; each is served on its own goroutine.
 // With once, Serve returns when the first connection ends (HyperKit holds one for the VM's life).
@@ -71,7 +76,7 @@ func (s *Server) Serve(l net.Listener, once bool) error {
 
 type fid struct {
 	path  []string
-	fd    int // -1 until lopen/lcreate
+	file  *hostFile // nil until lopen/lcreate
 	dirs  []dirent
 	xattr bool // a fid made by xattrwalk: reads as empty
 }
@@ -138,9 +143,9 @@ func (c *conn) clunkAll() {
 }
 
 func (f *fid) close() {
-	if f.fd >= 0 {
-		syscall.Close(f.fd)
-		f.fd = -1
+	if f.file != nil {
+		f.file.close()
+		f.file = nil
 	}
 }
 
@@ -157,7 +162,7 @@ func (c *conn) bind(n uint32, path []string) (*fid, error) {
 	if _, ok := c.fids[n]; ok || n == noFid {
 		return nil, syscall.EBADF
 	}
-	f := &fid{path: path, fd: -1}
+	f := &fid{path: path}
 	c.fids[n] = f
 	return f, nil
 }
@@ -175,30 +180,19 @@ func validName(n string) error {
 	return nil
 }
 
-// openDir opens the directory at path for resolving names in it: from the root fd, each name with
-// O_NOFOLLOW|O_DIRECTORY, so a symlink anywhere on the way fails (ELOOP/ENOTDIR) instead of leading out.
-func (s *Server) openDir(path []string) (int, error) {
-	fd, err := openat(s.rootFd, ".", searchFlags, 0)
-	if err != nil {
-		return -1, err
-	}
+// openDir opens the directory at path for resolving names in it: the host walks it from the root, one
+// name at a time, so a symlink anywhere on the way fails (ELOOP/ENOTDIR) instead of leading out.
+func (s *Server) openDir(path []string) (*dirHandle, error) {
 	for _, n := range path {
 		if err := validName(n); err != nil {
-			syscall.Close(fd)
-			return -1, err
+			return nil, err
 		}
-		next, err := openat(fd, n, searchFlags, 0)
-		syscall.Close(fd)
-		if err != nil {
-			return -1, err
-		}
-		fd = next
 	}
-	return fd, nil
+	return s.root.walk(path)
 }
 
 // parent opens the directory holding path's last name and returns that name ("." for the root).
-func (s *Server) parent(path []string) (int, string, error) {
+func (s *Server) parent(path []string) (*dirHandle, string, error) {
 	if len(path) == 0 {
 		fd, err := s.openDir(nil)
 		return fd, ".", err
@@ -208,41 +202,41 @@ func (s *Server) parent(path []string) (int, string, error) {
 }
 
 // inDir runs do on the directory at path, opened by openDir, and closes it after.
-func (s *Server) inDir(path []string, do func(dfd int) error) error {
-	dfd, err := s.openDir(path)
+func (s *Server) inDir(path []string, do func(d *dirHandle) error) error {
+	d, err := s.openDir(path)
 	if err != nil {
 		return err
 	}
-	defer syscall.Close(dfd)
-	return do(dfd)
+	defer d.close()
+	return do(d)
 }
 
 // inParent runs do on the directory holding path's last name (opened by parent) and that name.
-func (s *Server) inParent(path []string, do func(dfd int, name string) error) error {
-	dfd, name, err := s.parent(path)
+func (s *Server) inParent(path []string, do func(d *dirHandle, name string) error) error {
+	d, name, err := s.parent(path)
 	if err != nil {
 		return err
 	}
-	defer syscall.Close(dfd)
-	return do(dfd, name)
+	defer d.close()
+	return do(d, name)
 }
 
 // acrossDirs runs do on the directory holding from's last name, that name, and the directory toDir:
 // the two ends of a link or rename, each resolved from the root as openDir does.
-func (s *Server) acrossDirs(from, toDir []string, do func(ofd int, oname string, nfd int) error) error {
-	return s.inParent(from, func(ofd int, oname string) error {
-		return s.inDir(toDir, func(nfd int) error { return do(ofd, oname, nfd) })
+func (s *Server) acrossDirs(from, toDir []string, do func(od *dirHandle, oname string, nd *dirHandle) error) error {
+	return s.inParent(from, func(od *dirHandle, oname string) error {
+		return s.inDir(toDir, func(nd *dirHandle) error { return do(od, oname, nd) })
 	})
 }
 
 // lstat is the attributes of path itself (a symlink is reported, never followed).
 func (s *Server) lstat(path []string) (fileAttr, error) {
-	dfd, name, err := s.parent(path)
+	d, name, err := s.parent(path)
 	if err != nil {
 		return fileAttr{}, err
 	}
-	defer syscall.Close(dfd)
-	return fstatat(dfd, name, atSymlinkNofollow)
+	defer d.close()
+	return d.lstat(name)
 }
 
 func (s *Server) qidOf(a fileAttr) qid {

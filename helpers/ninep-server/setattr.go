@@ -32,14 +32,14 @@ func (c *conn) setattr(d *decoder) error {
 	if err := c.writable(); err != nil {
 		return err
 	}
-	dfd, name, err := c.s.parent(f.path)
+	dir, name, err := c.s.parent(f.path)
 	if err != nil {
 		return err
 	}
-	defer syscall.Close(dfd)
-	cur, err := fstatat(dfd, name, atSymlinkNofollow)
-	if f.fd >= 0 {
-		cur, err = fstat(f.fd)
+	defer dir.close()
+	cur, err := dir.lstat(name)
+	if f.file != nil {
+		cur, err = f.file.stat()
 	}
 	if err != nil {
 		return err
@@ -52,39 +52,36 @@ func (c *conn) setattr(d *decoder) error {
 		if valid&setGID != 0 {
 			g = int(gid)
 		}
-		// As QEMU's security_model=none: the host user cannot give files away, and a guest's
+		// As QEMU's security_model=none: the host user cannot give files away (nor can any owner
+		// change on Windows, where chown is EPERM unless it names the owner reported), and a guest's
 		// chown (package managers, entrypoints) must not fail for it.
-		if err := fchownat(dfd, name, u, g); err != nil && err != syscall.EPERM {
+		if err := dir.chown(name, u, g); err != nil && err != syscall.EPERM {
 			return err
 		}
 	}
-	if isSymlink(cur) && f.fd < 0 {
+	if isSymlink(cur) && f.file == nil {
 		return nil
 	}
-	fd := f.fd
-	if fd < 0 {
-		// A descriptor of the file itself (never through a symlink); write access only to truncate.
-		flags := syscall.O_RDONLY | syscall.O_NOFOLLOW | syscall.O_NONBLOCK
-		if valid&setSize != 0 {
-			flags = syscall.O_WRONLY | syscall.O_NOFOLLOW | syscall.O_NONBLOCK
-		}
-		if fd, err = openat(dfd, name, flags, 0); err == syscall.EACCES && valid&^0x40 == setMode {
+	h := f.file
+	if h == nil {
+		// A handle of the file itself (never through a symlink); write access only to truncate.
+		if h, err = dir.openAttrs(name, valid&setSize != 0); err == syscall.EACCES && valid&^0x40 == setMode {
 			// A file its owner cannot read (chmod 000): its mode still changes. cur is not a symlink,
 			// and no request of the guest can replace it meanwhile (Server.mu).
-			return fchmodat(dfd, name, mode&0o7777)
+			return dir.chmod(name, mode&0o7777)
 		}
 		if err != nil {
 			return err
 		}
-		defer syscall.Close(fd)
+		defer h.close()
 	}
 	if valid&setMode != 0 {
-		if err := syscall.Fchmod(fd, mode&0o7777); err != nil {
+		if err := h.chmod(mode & 0o7777); err != nil {
 			return err
 		}
 	}
 	if valid&setSize != 0 {
-		if err := syscall.Ftruncate(fd, int64(size)); err != nil {
+		if err := h.truncate(int64(size)); err != nil {
 			return err
 		}
 	}
@@ -103,8 +100,7 @@ func (c *conn) setattr(d *decoder) error {
 				mt = syscall.Timespec{Sec: int64(msec), Nsec: int64(mnsec)}
 			}
 		}
-		tv := []syscall.Timeval{syscall.NsecToTimeval(syscall.TimespecToNsec(at)), syscall.NsecToTimeval(syscall.TimespecToNsec(mt))}
-		if err := syscall.Futimes(fd, tv); err != nil {
+		if err := h.setTimes(at, mt); err != nil {
 			return err
 		}
 	}

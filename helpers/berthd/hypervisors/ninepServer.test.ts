@@ -13,10 +13,12 @@ describe('ninepServerArgs', () => {
     const root = "/Users/ann/-ro $(touch x) `id`; 'q' ü";
     expect(ninepServerArgs({ hostPath: root, listen: 'unix:/tmp/b-501/9p-share0.sock', readOnly: false, once: true })).toEqual([`-root=${root}`, '-listen=unix:/tmp/b-501/9p-share0.sock', '-once']);
     expect(ninepServerArgs({ hostPath: '/x', listen: 'tcp:127.0.0.1:0', readOnly: true })).toEqual(['-root=/x', '-listen=tcp:127.0.0.1:0', '-ro']);
+    expect(ninepServerArgs({ hostPath: 'C:\\Users\\ann', listen: 'tcp:127.0.0.1:0', readOnly: false, once: true })).toEqual(['-root=C:\\Users\\ann', '-listen=tcp:127.0.0.1:0', '-once']);
   });
 
   it('refuses a relative folder and an unknown listen address', () => {
     expect(() => ninepServerArgs({ hostPath: 'rel/x', listen: 'unix:/s', readOnly: false })).toThrow(/not an absolute path/);
+    for (const hostPath of ['C:rel', 'Users\\ann', '\\\\server\\share']) expect(() => ninepServerArgs({ hostPath, listen: 'tcp:127.0.0.1:0', readOnly: false })).toThrow(/not an absolute path/);
     expect(() => ninepServerArgs({ hostPath: '/x', listen: '/s', readOnly: false })).toThrow(/expected unix:/);
     expect(() => ninepServerArgs({ hostPath: '/x', listen: 'unix:rel.sock', readOnly: false })).toThrow(/expected unix:/);
   });

@@ -29,7 +29,8 @@ export type NinepServerJob = {
 
 /** The server's argv (without the binary). `-flag=value`: a value can never be read as a flag. Pure. */
 export function ninepServerArgs(j: NinepServerJob): string[] {
-  if (!j.hostPath.startsWith('/')) throw new Error(`the shared folder ${JSON.stringify(j.hostPath)} is not an absolute path`);
+  // POSIX absolute, or a Windows drive path (berth-ninep-server.exe on Hyper-V: C:\Users\ann).
+  if (!/^(\/|[A-Za-z]:[\\/])/.test(j.hostPath)) throw new Error(`the shared folder ${JSON.stringify(j.hostPath)} is not an absolute path`);
   if (!/^(unix:\/|tcp:)/.test(j.listen)) throw new Error(`listen ${JSON.stringify(j.listen)}: expected unix:<absolute path> or tcp:<address>`);
   return [`-root=${j.hostPath}`, `-listen=${j.listen}`, ...(j.readOnly ? ['-ro'] : []), ...(j.once ? ['-once'] : [])];
 }
