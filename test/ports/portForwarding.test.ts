@@ -167,8 +167,10 @@ describe('published ports', () => {
     await Promise.all(
       names.map(async (n) => {
         for (let k = 0; k < 3; k++) {
-          expect((await b.docker(['start', n])).code).toBe(0);
-          expect((await b.docker(['kill', n])).code).toBe(0);
+          for (const verb of ['start', 'kill']) {
+            const r = await b.docker([verb, n]);
+            expect(r.code, `docker ${verb} ${n} (cycle ${k}): ${r.stderr}`).toBe(0);
+          }
         }
       }),
     );
@@ -180,8 +182,10 @@ describe('published ports', () => {
     await Promise.all(
       names.map(async (n) => {
         for (let k = 0; k < 47; k++) {
-          expect((await b.docker(['pause', n])).code).toBe(0);
-          expect((await b.docker(['unpause', n])).code).toBe(0);
+          for (const verb of ['pause', 'unpause']) {
+            const r = await b.docker([verb, n]);
+            expect(r.code, `docker ${verb} ${n} (cycle ${k}): ${r.stderr}`).toBe(0);
+          }
         }
       }),
     );
