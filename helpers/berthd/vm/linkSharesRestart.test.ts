@@ -1,29 +1,21 @@
 // T-26 for shares over the guest link: a share's real berth-ninep-server killed with SIGKILL (by its pid)
 // while the session lives is served by a new server and mounted again (a new tag), with the share's
 // problem said meanwhile; deaths in a row are given up on; stop() during the delay mounts nothing.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LinkSession } from '../guest/linkSession.ts';
-import type { LinkStream } from '../guest/linkStream.ts';
+import type { LinkSession } from '../guest/linkSession.ts';
 import type { RestartPolicy } from '../host/restartPolicy.ts';
 import { LinkShares } from './linkShares.ts';
+import { buildNinepServerIn, linkedSessions, versionExchange } from './linkSharesFixture.ts';
 
 let dir: string;
 let binary: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'b-lsr-'));
-  binary = join(dir, 'berth-ninep-server');
-  execFileSync('go', ['build', '-trimpath', '-o', binary, '.'], {
-    cwd: fileURLToPath(new URL('../../ninep-server', import.meta.url)),
-    env: { ...process.env, CGO_ENABLED: '0', GOPROXY: 'off', GOFLAGS: '-buildvcs=false' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  binary = buildNinepServerIn(dir);
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -48,52 +40,12 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
 
 /**
  * A host session joined to a guest session standing in for berth-agent: share.mount is answered once
- * the guest's "kernel" got Rversion back through the named ninep stream from the server.
+ * the guest's "kernel" got Rversion back through the named ninep stream from the server. `tags()` are
+ * the shares asked for so far.
  */
-async function sessions(): Promise<{ host: LinkSession; guest: LinkSession; tags: string[] }> {
-  const sock = join(dir, `link-${Math.random().toString(16).slice(2)}.sock`);
-  const tags: string[] = [];
-  const parked = new Map<string, LinkStream>();
-  const accepted = new Promise<Socket>((resolve) => {
-    const srv = createServer((c) => (srv.close(), resolve(c)));
-    srv.listen(sock);
-  });
-  const host = new LinkSession(connect(sock));
-  const guest = new LinkSession(await accepted, { role: 'guest', agent: 'test' });
-  guest.on('stream', (st) => {
-    st.on('error', () => {});
-    if (st.target.startsWith('ninep:')) return void parked.set(st.target.slice('ninep:'.length), st);
-    let buf = '';
-    st.on('data', (d: Buffer) => {
-      buf += String(d);
-      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-        const req = JSON.parse(buf.slice(0, i)) as { id: number; params: { tag: string } };
-        buf = buf.slice(i + 1);
-        tags.push(req.params.tag);
-        const stream = parked.get(req.params.tag);
-        void (stream ? versionExchange(stream) : Promise.resolve('no stream')).then((err) => st.write(`${JSON.stringify(err ? { id: req.id, error: { code: 'failed', message: err } } : { id: req.id, result: {} })}\n`));
-      }
-    });
-  });
-  host.start();
-  guest.start();
-  return { host, guest, tags };
-}
-
-/** Tversion out, Rversion (type 101) back. */
-function versionExchange(stream: LinkStream): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const v = Buffer.from('9P2000.L');
-    const msg = Buffer.alloc(13 + v.length);
-    msg.writeUInt32LE(msg.length, 0);
-    msg[4] = 100;
-    msg.writeUInt16LE(0xffff, 5);
-    msg.writeUInt32LE(262144, 7);
-    msg.writeUInt16LE(v.length, 11);
-    v.copy(msg, 13);
-    stream.once('data', (d: Buffer) => resolve(d[4] === 101 ? undefined : `got message type ${d[4]}`));
-    stream.write(msg);
-  });
+async function sessions(): Promise<{ host: LinkSession; guest: LinkSession; tags: () => string[] }> {
+  const { host, guest, calls } = await linkedSessions(dir, (_tag, stream) => versionExchange(stream));
+  return { host, guest, tags: () => calls.map((c) => c.params.tag) };
 }
 
 function shares(policy?: RestartPolicy): { ls: LinkShares; logs: string[] } {
@@ -117,7 +69,7 @@ describe('LinkShares: a share\'s berth-ninep-server killed (T-26)', () => {
     expect(ls.problems[0]).toMatch(/is not shared at \/a now: its berth-ninep-server was killed \(SIGKILL\); berthd is serving and mounting it again$/);
     await until(() => ls.mounted.length === 1);
     console.log(`T-26 link share: kill -9 of berth-ninep-server to mounted again: ${Date.now() - t0} ms`);
-    expect(tags).toEqual(['share0-1', 'share0-1r1']);
+    expect(tags()).toEqual(['share0-1', 'share0-1r1']);
     expect(serverPids('share0-1r1')).toHaveLength(1);
     expect(ls.problems).toEqual([]);
     expect(logs.join('\n')).toMatch(/its berth-ninep-server was killed \(SIGKILL\); serving and mounting it again in 0\.2 s[\s\S]*mounted at \/a over the guest link again \(share0-1r1\)/);
@@ -132,12 +84,12 @@ describe('LinkShares: a share\'s berth-ninep-server killed (T-26)', () => {
     const { ls } = shares({ firstDelayMs: 10, maxDelayMs: 10, stableMs: 60_000, maxRestarts: 1 });
     await ls.mountAll(host);
     process.kill(serverPids('share0-1.sock')[0]!, 'SIGKILL');
-    await until(() => tags.length === 2 && ls.mounted.length === 1);
+    await until(() => tags().length === 2 && ls.mounted.length === 1);
     process.kill(serverPids('share0-1r')[0]!, 'SIGKILL');
     await until(() => /stopped serving it again/.test(ls.problems[0] ?? ''));
     expect(ls.problems[0]).toMatch(/is not shared at \/a: its berth-ninep-server was killed \(SIGKILL\); berthd stopped serving it again: it exited 2 times in a row, each within 60 s of its start\. Restart the VM \(berth restart\)/);
     await new Promise((r) => setTimeout(r, 100));
-    expect(tags).toHaveLength(2);
+    expect(tags()).toHaveLength(2);
     await ls.stop();
     host.close();
     guest.close();
@@ -151,14 +103,14 @@ describe('LinkShares: a share\'s berth-ninep-server killed (T-26)', () => {
     await until(() => ls.problems.length === 1);
     await ls.stop();
     await new Promise((r) => setTimeout(r, 500));
-    expect(tags).toEqual(['share0-1']);
+    expect(tags()).toEqual(['share0-1']);
     expect(serverPids('share0')).toEqual([]);
     // And the servers of a normal stop are not deaths.
     await ls.mountAll(host);
     expect(ls.mounted).toEqual(['/a']);
     await ls.stop();
     await new Promise((r) => setTimeout(r, 400));
-    expect(tags).toEqual(['share0-1', 'share0-3']);
+    expect(tags()).toEqual(['share0-1', 'share0-3']);
     host.close();
     guest.close();
   }, 30_000);
