@@ -229,19 +229,24 @@ func (d *dirHandle) list() ([]string, error) {
 
 func (d *dirHandle) statfs() (fsStats, error) { return statfsPath(d.path) }
 
+// fromTo resolves a two-name request (rename, link): both confined paths, and the source's attributes
+// (never through a symlink).
+func fromTo(od *dirHandle, oname string, nd *dirHandle, nname string) (op, np string, a fileAttr, err error) {
+	if op, err = od.child(oname); err != nil {
+		return
+	}
+	if np, err = nd.child(nname); err != nil {
+		return
+	}
+	a, err = lstatPath(op, *od.own)
+	return
+}
+
 // renameAt moves oname to nname as Linux's rename does: over a file (replaced), over an empty
 // directory (removed first; Windows does not replace one), not a directory over a file (ENOTDIR)
 // nor a file over a directory (EISDIR). A change of case only is a rename, not a replacement.
 func renameAt(od *dirHandle, oname string, nd *dirHandle, nname string) error {
-	op, err := od.child(oname)
-	if err != nil {
-		return err
-	}
-	np, err := nd.child(nname)
-	if err != nil {
-		return err
-	}
-	a, err := lstatPath(op, *od.own)
+	op, np, a, err := fromTo(od, oname, nd, nname)
 	if err != nil {
 		return err
 	}
@@ -263,15 +268,7 @@ func renameAt(od *dirHandle, oname string, nd *dirHandle, nname string) error {
 // linkAt hard-links a file; a symlink or directory is EPERM (Windows' CreateHardLink would link the
 // symlink's target).
 func linkAt(od *dirHandle, oname string, nd *dirHandle, nname string) error {
-	op, err := od.child(oname)
-	if err != nil {
-		return err
-	}
-	np, err := nd.child(nname)
-	if err != nil {
-		return err
-	}
-	a, err := lstatPath(op, *od.own)
+	op, np, a, err := fromTo(od, oname, nd, nname)
 	if err != nil {
 		return err
 	}
