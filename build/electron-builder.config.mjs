@@ -31,7 +31,7 @@ const config = {
       filter: ['package.json', 'LICENSE', 'lib/**/*.js', '!lib/**/*.test.js', 'build/Release/pty.node', 'build/Release/spawn-helper', 'prebuilds/${platform}-${arch}/**/*', '!**/*.pdb'],
     },
     // The VM image from `npm run vm:build` (one directory per guest architecture built on this machine).
-    { from: 'vm-images/out', to: 'vm-images', filter: ['*/kernel', '*/initrd.img', '*/manifest.json'] },
+    { from: 'vm-images/out', to: 'vm-images', filter: ['*/kernel', '*/initrd.img', '*/data-disk.qcow2', '*/manifest.json'] },
     // The renderer (`npm run build:renderer`), served by the berth-app:// protocol handler.
     { from: 'renderer/dist', to: 'renderer' },
     // Tray icons, one per VM state (scripts/make-icons.mjs).

@@ -1,5 +1,6 @@
 // Owns: the A/B figure used to judge one lever — `berth start` to Docker ready, cold and warm, with two
-// environments for berthd (e.g. BERTH_IMAGE_DIR of another image build), alternating, with the phases.
+// environments for berthd (e.g. BERTH_IMAGE_DIR of another image build), alternating, with the phases
+// (cold and warm) and, cold, when the guest's data disk was ready.
 // BENCH_LEVER_A / BENCH_LEVER_B: JSON objects of environment variables (A defaults to {}: as shipped);
 // BENCH_LEVER_NAME names the lever in the report.
 import { benchBerth, type BootSample } from './benchBerth.ts';
@@ -40,9 +41,14 @@ export async function leverSection(): Promise<{ comparisons: Comparison[]; detai
     { figure: `lever ${name}: boot cold`, unit: 's', berth: secs(s.bCold), baseline: secs(s.aCold), baselineName: 'without it' },
     { figure: `lever ${name}: boot warm`, unit: 's', berth: secs(s.bWarm), baseline: secs(s.aWarm), baselineName: 'without it' },
   ];
-  for (const k of ['beforeQemuS', 'firmwareS', 'kernelS', 'initS', 'dockerS', 'hostS'] as (keyof Phases)[]) {
-    const pick = (x: BootSample[]): number[] => x.map((y) => y.phases?.[k] ?? NaN);
-    comparisons.push({ figure: `lever ${name}: warm phase ${k.replace(/S$/, '')}`, unit: 's', berth: pick(s.bWarm), baseline: pick(s.aWarm), baselineName: 'without it' });
+  for (const [when, bs, as] of [['cold', s.bCold, s.aCold], ['warm', s.bWarm, s.aWarm]] as const) {
+    for (const k of ['beforeQemuS', 'firmwareS', 'kernelS', 'initS', 'dockerS', 'hostS'] as (keyof Phases)[]) {
+      const pick = (x: BootSample[]): number[] => x.map((y) => y.phases?.[k] ?? NaN);
+      comparisons.push({ figure: `lever ${name}: ${when} phase ${k.replace(/S$/, '')}`, unit: 's', berth: pick(bs), baseline: pick(as), baselineName: 'without it' });
+    }
   }
+  // The guest's uptime when its data disk is mounted (the disk step's marker), cold: what a formatted disk saves.
+  const diskReady = (x: BootSample[]): number[] => x.map((y) => y.markers?.find((m) => m.line.startsWith('berth: disk ready'))?.uptimeS ?? NaN);
+  comparisons.push({ figure: `lever ${name}: cold, guest uptime at "disk ready"`, unit: 's', berth: diskReady(s.bCold), baseline: diskReady(s.aCold), baselineName: 'without it' });
   return { comparisons, details: { lever: name, a, b: bEnv, samples: s } };
 }

@@ -1,5 +1,5 @@
-// The VM lifecycle on one real VM: berth shell (one-shot and under a real pty), logs, the guest clock
-// after SIGSTOP/SIGCONT and a paused VM (T-33), settings applied to the VM (T-19, T-35), disk growth,
+// The VM lifecycle on one real VM: the first disk made from the image's template, berth shell (one-shot
+// and under a real pty), logs, the guest clock after SIGSTOP/SIGCONT and a paused VM (T-33), settings applied to the VM (T-19, T-35), disk growth,
 // disk reclaim, re-adoption after kill -9 of berthd (T-27), a corrupt settings file (T-16), doctor, reset (T-22).
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -72,6 +72,18 @@ afterAll(async () => {
   await b?.cleanup();
   expect(qemuOnOurDisk()).toEqual([]);
 }, 120_000);
+
+describe('the first start’s disk (the image’s formatted template)', () => {
+  it('is copied from the template: the guest mounts it without formatting, clean, and Docker keeps its data there', async () => {
+    expect(readFileSync(b.paths.berthdLog, 'utf8')).toMatch(/created \S+data\.qcow2 \(64 GiB\) from the image's formatted template/);
+    const consoleText = readFileSync(b.paths.consoleLog, 'utf8');
+    expect(consoleText).not.toMatch(/^berth: disk formatted/m);
+    expect(consoleText).toMatch(/^berth: disk ready \/dev\/vd[a-z] fsck=0 \(clean\) size=\d+k/m);
+    const mounts = (await shell('cat', '/proc/mounts')).stdout;
+    expect(mounts).toMatch(/^\/dev\/vd[a-z] \/var\/lib\/docker ext4 rw,/m);
+    expect((await b.docker(['image', 'inspect', TEST_IMAGE])).code).toBe(0);
+  });
+});
 
 describe('berth shell and logs', () => {
   it('runs one command in the VM and passes its output and exit code back', async () => {

@@ -1,6 +1,7 @@
 // Builds Berth's VM image from berth.yml: Debian packages → staging tree → sorted cpio → zstd,
-// plus the kernel and a manifest. Same inputs, same bytes; a warm cache makes it take seconds.
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+// plus the kernel, a formatted data-disk template and a manifest. Same inputs, same bytes; a warm cache
+// makes it take seconds.
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { type BuildProgress } from './buildProgress.ts';
@@ -13,6 +14,7 @@ import { indexKernelPackage, modinfoDepends, resolveModuleOrder, UnknownModuleEr
 import { resolveLibraries, type LibraryPool } from './libraryResolver.ts';
 import { addFromPackage, addParents, globToRegExp, listPackageTree, StagingTree } from './stagingTree.ts';
 import { extractVmlinux } from './pvhKernel.ts';
+import { buildDataDiskTemplate, DATA_DISK_TEMPLATE, TEMPLATE_BYTES, type TemplateResult } from './dataDiskTemplate.ts';
 import { compressInitramfs, compressionName, compressionSuffix, type InitramfsCompression } from './zstdCompress.ts';
 
 export type BuildOptions = {
@@ -31,7 +33,9 @@ export type Manifest = {
   cmdline: string;
   compression: string;
   /** kernel: Debian's bzImage; vmlinux: the same kernel uncompressed, for QEMU's PVH entry (pvhKernel.ts). */
-  artifacts: Record<'kernel' | 'initrd' | 'vmlinux', { file: string; bytes: number; sha256: string }>;
+  artifacts: Record<'kernel' | 'initrd' | 'vmlinux', Artifact> & { dataDisk?: Artifact };
+  /** The formatted data-disk template (dataDiskTemplate.ts): its virtual size and the mke2fs that made it. */
+  dataDiskTemplate?: { virtualBytes: number; mke2fs: string };
   initrdUncompressedBytes: number;
   files: number;
   packages: { name: string; version: string; role: 'kernel' | 'package' | 'library' }[];
@@ -41,6 +45,8 @@ export type Manifest = {
   builtinModules: string[];
   libraries: string[];
 };
+
+type Artifact = { file: string; bytes: number; sha256: string };
 
 type Located = { spec: ImageSpec; locate: (p: (string | number)[]) => number | undefined; file: string };
 
@@ -151,6 +157,8 @@ export async function buildImage(opts: BuildOptions): Promise<Manifest> {
   copyFileSync(compressed, join(outDir, 'initrd.img'));
   copyFileSync(join(kernelRoot, 'boot', `vmlinuz-${index.kernelVersion}`), join(outDir, 'kernel'));
   await extractVmlinux(join(outDir, 'kernel'), join(outDir, 'vmlinux'));
+  progress.step('formatting the data-disk template');
+  const template = await dataDiskTemplate(opts, outDir, roots, byName);
 
   const artifact = async (file: string) => ({ file, bytes: statSync(join(outDir, file)).size, sha256: await sha256File(join(outDir, file)) });
   const role = (d: DebPackage): Manifest['packages'][number]['role'] =>
@@ -161,7 +169,13 @@ export async function buildImage(opts: BuildOptions): Promise<Manifest> {
     kernelVersion: index.kernelVersion,
     cmdline: spec.kernel.cmdline,
     compression: compressionName(compression),
-    artifacts: { kernel: await artifact('kernel'), initrd: await artifact('initrd.img'), vmlinux: await artifact('vmlinux') },
+    artifacts: {
+      kernel: await artifact('kernel'),
+      initrd: await artifact('initrd.img'),
+      vmlinux: await artifact('vmlinux'),
+      ...(template.built ? { dataDisk: await artifact(template.file) } : {}),
+    },
+    ...(template.built ? { dataDiskTemplate: { virtualBytes: TEMPLATE_BYTES, mke2fs: template.mke2fs } } : {}),
     initrdUncompressedBytes: bytes,
     files,
     packages: debs.map((d) => ({ name: d.name, version: d.version, role: role(d) })).sort((a, b) => a.name.localeCompare(b.name)),
@@ -172,6 +186,20 @@ export async function buildImage(opts: BuildOptions): Promise<Manifest> {
   };
   writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
+}
+
+/** The data-disk template from the image's own e2fsprogs (its version and mke2fs.conf), or why there is none:
+ *  then a stale one is removed and the guest formats a blank disk at its first boot. */
+async function dataDiskTemplate(opts: BuildOptions, outDir: string, roots: Map<string, string>, byName: Map<string, DebPackage>): Promise<TemplateResult> {
+  const e2fs = byName.get('e2fsprogs');
+  const result: TemplateResult = e2fs
+    ? await buildDataDiskTemplate({ outDir, workDir: join(opts.cacheDir, 'disk-template'), guestE2fsprogs: e2fs.version, mke2fsConf: join(roots.get('e2fsprogs')!, 'etc', 'mke2fs.conf') })
+    : { built: false, why: 'the image has no e2fsprogs' };
+  if (!result.built) {
+    rmSync(join(outDir, DATA_DISK_TEMPLATE), { force: true });
+    opts.progress.step('no data-disk template', ` ${result.why}; the guest formats its disk at first boot`);
+  }
+  return result;
 }
 
 /** Resolve the kernel (following a metapackage) then every package; unknown names point at their line. */

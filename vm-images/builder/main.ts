@@ -1,4 +1,4 @@
-// `npm run vm:build`: builds vm-images/out/x86_64/{kernel,initrd.img,manifest.json} from berth.yml.
+// `npm run vm:build`: builds vm-images/out/x86_64/{kernel,vmlinux,initrd.img,data-disk.qcow2,manifest.json} from berth.yml.
 // Prints progress while it works and the sizes and hashes when done; exits 1 with the reason on failure.
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,8 @@ try {
     `(${manifest.compression}, ${mb(manifest.initrdUncompressedBytes)} unpacked, ${manifest.files} entries, ${manifest.modules.length} modules), total ${mb(kernel.bytes + initrd.bytes)}`);
   console.log(`kernel     sha256 ${kernel.sha256}`);
   console.log(`initrd.img sha256 ${initrd.sha256}`);
+  const t = manifest.artifacts.dataDisk;
+  console.log(t ? `${t.file} ${mb(t.bytes)} (ext4, ${mb(manifest.dataDiskTemplate!.virtualBytes)} virtual, mke2fs ${manifest.dataDiskTemplate!.mke2fs}) sha256 ${t.sha256}` : 'no data-disk template: the guest formats its disk at first boot');
 } catch (e) {
   progress.done('image build failed');
   console.error(`error: ${(e as Error).message}`);

@@ -34,7 +34,7 @@ export type DriverContext = {
 export function driverRuntime(name: Settings['driver'], ctx: DriverContext): DriverRuntime {
   switch (name) {
     case 'qemu':
-      return qemuDriver({ paths: ctx.paths, log: ctx.log });
+      return qemuDriver({ paths: ctx.paths, log: ctx.log, imageDir: ctx.imageDir });
     case 'hyperkit':
       return hyperkitDriver({ paths: ctx.paths, log: ctx.log, guestShutdown: ctx.guestShutdown, ...ctx.hyperkit });
     case 'hyperv':

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { waitForExit } from '../host/processLiveness.ts';
 import type { BerthPaths } from '../paths.ts';
 import { inspectQcow2 } from '../vm/qcow2Header.ts';
+import { templatePath } from '../vm/diskTemplate.ts';
 import { ensureDataDisk } from '../vm/vmImage.ts';
 import { findAdoptable } from '../vm/vmRecord.ts';
 import { HostProblem, type Adoption, type DriverRuntime } from './driver.ts';
@@ -17,7 +18,7 @@ import type { VmConfig } from './vmConfig.ts';
 const execFileAsync = promisify(execFile);
 export const QEMU_BINARY = 'qemu-system-x86_64';
 
-export type QemuDriverOptions = { paths: BerthPaths; log: (m: string) => void; binary?: string };
+export type QemuDriverOptions = { paths: BerthPaths; log: (m: string) => void; binary?: string; /** Where the image is: its data-disk template makes new disks. */ imageDir?: string };
 
 export function qemuDriver(o: QemuDriverOptions): DriverRuntime & { start(config: VmConfig): Promise<QemuProcess> } {
   const { paths, log } = o;
@@ -60,7 +61,7 @@ export function qemuDriver(o: QemuDriverOptions): DriverRuntime & { start(config
       }
     },
 
-    ensureDisk: (sizeBytes) => ensureDataDisk(paths.dataDisk, sizeBytes),
+    ensureDisk: (sizeBytes) => ensureDataDisk(paths.dataDisk, sizeBytes, { template: o.imageDir === undefined ? undefined : templatePath(o.imageDir) }),
 
     start(config) {
       for (const s of [paths.guestLinkSocket, paths.qmpSocket]) rmSync(s, { force: true });

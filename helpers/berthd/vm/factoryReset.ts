@@ -14,6 +14,7 @@ import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { ResetItem, ResetPlan, ResetResult } from '../../api/diagnostics.ts';
 import { formatSize } from '../../api/settings.ts';
 import type { BerthPaths } from '../paths.ts';
+import { partialDiskPath } from './diskTemplate.ts';
 
 type Kind = ResetItem['kind'];
 
@@ -127,6 +128,7 @@ export function planReset(paths: BerthPaths, opts: { includeSettings: boolean })
   if (homeOk) {
     if (p.folder(paths.vmDir, 'the VM folder', true)) {
       p.add(paths.dataDisk, "the VM's disk: images, containers and volumes", ['file']);
+      p.add(partialDiskPath(paths.dataDisk), "a VM disk Berth was making from the image's template when it stopped", ['file']);
       p.add(paths.configDisk, "the VM's configuration disk (made again at every start)", ['file']);
     }
     if (p.folder(paths.runDir, 'the run folder', false)) {

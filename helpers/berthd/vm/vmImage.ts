@@ -1,4 +1,5 @@
-// Finds the VM image berthd boots (kernel, initrd, manifest) and creates the data disk on first use.
+// Finds the VM image berthd boots (kernel, initrd, manifest) and creates the data disk on first use
+// (from the image's formatted template when it has one).
 // BERTH_IMAGE_DIR overrides the location (packaged apps point it at their resources).
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -6,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { formatSize } from '../../api/settings.ts';
+import { chooseTemplate, diskFromTemplate } from './diskTemplate.ts';
 import { inspectQcow2 } from './qcow2Header.ts';
 
 const execFileAsync = promisify(execFile);
@@ -27,26 +29,32 @@ export function loadVmImage(dir = imageDir()): VmImage {
 }
 
 /**
- * Make the VM's qcow2 data disk ready for a boot at `sizeBytes`: create it sparse when missing, grow it
- * when the setting grew (the guest grows its file system online at boot), never shrink it, and refuse
- * a disk that names a backing file (T-43). Returns what was done, for the log.
+ * Make the VM's qcow2 data disk ready for a boot at `sizeBytes`: when missing, copy the image's formatted
+ * template (diskTemplate.ts) or, without a usable one, create it blank and sparse (the guest formats it);
+ * grow it when the setting grew (the guest grows its file system online at boot), never shrink it, and
+ * refuse a disk that names a backing or external data file (T-43). Returns what was done, for the log.
  */
-export async function ensureDataDisk(path: string, sizeBytes: number, qemuImg = 'qemu-img'): Promise<string | undefined> {
+export async function ensureDataDisk(path: string, sizeBytes: number, o: { template?: string; qemuImg?: string } = {}): Promise<string | undefined> {
+  const qemuImg = o.qemuImg ?? 'qemu-img';
   const info = inspectQcow2(path);
   if (!info && existsSync(path)) throw new Error(`${path} is not a qcow2 disk image; move it away (Berth then creates a new, empty disk) or restore it from a backup`);
+  if (info && (info.backingFile || info.externalDataFile)) {
+    throw new Error(`${path} names a backing file or data file; Berth does not boot disks that read other files of the host (move it away to start with a new disk)`);
+  }
   try {
     if (!info) {
+      const t = o.template ? chooseTemplate(o.template, sizeBytes) : undefined;
+      if (t?.use) return await diskFromTemplate(t, path, sizeBytes, qemuImg);
       await execFileAsync(qemuImg, ['create', '-q', '-f', 'qcow2', path, String(sizeBytes)]);
-      return `created ${path} (${formatSize(sizeBytes)}, sparse)`;
+      return `created ${path} (${formatSize(sizeBytes)}, sparse; the guest formats it${t ? `: ${t.why}` : ''})`;
     }
-    if (info.backingFile) throw new Error(`${path} names a backing file; Berth does not boot disks that read other files of the host (move it away to start with a new disk)`);
     if (info.virtualSize < sizeBytes) {
       await execFileAsync(qemuImg, ['resize', '-q', '-f', 'qcow2', path, String(sizeBytes)]);
       return `grew ${path} from ${formatSize(info.virtualSize)} to ${formatSize(sizeBytes)}; the guest grows its file system at boot`;
     }
     return undefined;
   } catch (e) {
-    if ((e as Error).message.includes('backing file')) throw e;
+    if ((e as Error).message.includes('names another file')) throw e;
     throw new Error(`could not prepare the VM disk ${path} with ${qemuImg}: ${(e as Error).message}`, { cause: e });
   }
 }
