@@ -41,9 +41,10 @@ export async function ensureDataDisk(path: string, sizeBytes: number, o: { templ
   if (info && (info.backingFile || info.externalDataFile)) {
     throw new Error(`${path} names a backing file or data file; Berth does not boot disks that read other files of the host (move it away to start with a new disk)`);
   }
+  // Chosen before the qemu-img work: a refused template (T-43) is reported as it is, not as a qemu-img failure.
+  const t = !info && o.template ? chooseTemplate(o.template, sizeBytes) : undefined;
   try {
     if (!info) {
-      const t = o.template ? chooseTemplate(o.template, sizeBytes) : undefined;
       if (t?.use) return await diskFromTemplate(t, path, sizeBytes, qemuImg);
       await execFileAsync(qemuImg, ['create', '-q', '-f', 'qcow2', path, String(sizeBytes)]);
       return `created ${path} (${formatSize(sizeBytes)}, sparse; the guest formats it${t ? `: ${t.why}` : ''})`;
@@ -54,7 +55,6 @@ export async function ensureDataDisk(path: string, sizeBytes: number, o: { templ
     }
     return undefined;
   } catch (e) {
-    if ((e as Error).message.includes('names another file')) throw e;
     throw new Error(`could not prepare the VM disk ${path} with ${qemuImg}: ${(e as Error).message}`, { cause: e });
   }
 }
