@@ -178,17 +178,32 @@ describe('published ports', () => {
     figures.startKill12Seconds = (Date.now() - t0) / 1000;
     await settle('forwards equal to docker ps after 12 start/kill cycles');
     // … and 188 pause/unpause cycles: the same container events through the same watcher, 10× cheaper.
+    // dockerd (20.10) sets a container's Paused flag from the API call and again from containerd's
+    // paused/resumed event; under TCG the event of one cycle can land after the next verb and flip the
+    // flag back ("is not paused" / "is already paused") until the next event puts it right. That race is
+    // dockerd's, not a forward's: count it and retry the verb once the flag has caught up (5 s at most).
+    let flagRaces = 0;
+    const flip = async (verb: 'pause' | 'unpause', n: string, k: number): Promise<void> => {
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const r = await b.docker([verb, n]);
+        if (r.code === 0) return;
+        const raced = /is not paused|is already paused/.test(r.stderr);
+        expect(raced && Date.now() < deadline, `docker ${verb} ${n} (cycle ${k}): ${r.stderr}`).toBe(true);
+        flagRaces++;
+        await new Promise((res) => setTimeout(res, 250));
+      }
+    };
     const t1 = Date.now();
     await Promise.all(
       names.map(async (n) => {
         for (let k = 0; k < 47; k++) {
-          for (const verb of ['pause', 'unpause']) {
-            const r = await b.docker([verb, n]);
-            expect(r.code, `docker ${verb} ${n} (cycle ${k}): ${r.stderr}`).toBe(0);
-          }
+          await flip('pause', n, k);
+          await flip('unpause', n, k);
         }
       }),
     );
+    figures.dockerdPausedFlagRaces = flagRaces;
     expect((await b.docker(['pause', 'c0', 'c2'])).code).toBe(0);
     figures.pauseUnpause188Seconds = (Date.now() - t1) / 1000;
     await settle('forwards equal to docker ps after 188 pause/unpause cycles');
