@@ -41,9 +41,9 @@ function spec(): HypervVmSpec {
 /** The spec as it reaches PowerShell; the console pipe is the unix stand-in on this host. */
 /** The PowerShell operations run before each write of the config disk. */
 let configWrites: string[][] = [];
-async function start(extraEnv: NodeJS.ProcessEnv = {}): Promise<HypervVm> {
+async function start(extraEnv: NodeJS.ProcessEnv = {}, pollMs = 100): Promise<HypervVm> {
   const ps = powershellRunner(FAKE, { env: { ...env, ...extraEnv } });
-  const vm = await HypervVm.start(ps, spec(), { consoleLog: join(dir, 'console.log'), diskBytes: 64 * 1024 ** 3, pollMs: 100, writeConfigDisk: () => configWrites.push(calls().map((c) => c.op)) });
+  const vm = await HypervVm.start(ps, spec(), { consoleLog: join(dir, 'console.log'), diskBytes: 64 * 1024 ** 3, pollMs, writeConfigDisk: () => configWrites.push(calls().map((c) => c.op)) });
   vms.push(vm);
   return vm;
 }
@@ -72,12 +72,14 @@ describe('Hyper-V runner (fake powershell)', () => {
   });
 
   it('fake: a VM created before Berth had a config disk gets it when it is configured for the next start; a running VM\'s disk is not rewritten', async () => {
-    await start();
+    // No background state polls here (a minute apart): the list of operations must be the starts' own,
+    // and a loaded machine once slipped the first VM's 100 ms poll in beside its turnOff.
+    await start({}, 60_000);
     await vms[0]!.kill();
     const s = state();
     delete s.vms[HOSTILE]!.configDisk;
     writeFileSync(env.FAKE_PS_STATE!, JSON.stringify(s));
-    const again = await start();
+    const again = await start({}, 60_000);
     expect(configWrites).toEqual([['state'], ['state', 'ensureDisk', 'create', 'start', 'turnOff', 'state']]);
     expect(state().vms[HOSTILE]!.configDisk).toBe('C:\\Users\\ann\\AppData\\Local\\Berth\\config.vhd');
     await expect(start()).rejects.toThrow(/already running/);
