@@ -9,13 +9,13 @@ const input = { packaged: true, berthdScript: '/opt/Berth/resources/berthd/berth
 describe('berthdLaunchPlan', () => {
   it('with Node.js found: detached, so berthd outlives the app', () => {
     const plan = berthdLaunchPlan({ ...input, node: '/usr/bin/node' });
-    expect(plan).toMatchObject({ kind: 'detached', command: '/usr/bin/node', args: ['/opt/Berth/resources/berthd/berthd.mjs'] });
+    expect(plan).toMatchObject({ kind: 'detached', command: '/usr/bin/node', args: ['--max-semi-space-size=1', '/opt/Berth/resources/berthd/berthd.mjs'] });
     expect(plan.env).toEqual({ BERTH_HOME: '/h' });
   });
 
   it('packaged without Node.js: a utility process (the fuses forbid ELECTRON_RUN_AS_NODE)', () => {
     const plan = berthdLaunchPlan(input);
-    expect(plan).toMatchObject({ kind: 'utility', modulePath: '/opt/Berth/resources/berthd/berthd.mjs', why: expect.stringContaining('stops with it') });
+    expect(plan).toMatchObject({ kind: 'utility', modulePath: '/opt/Berth/resources/berthd/berthd.mjs', execArgv: ['--max-semi-space-size=1'], why: expect.stringContaining('stops with it') });
     expect(plan.env.ELECTRON_RUN_AS_NODE).toBeUndefined();
   });
 
@@ -23,7 +23,7 @@ describe('berthdLaunchPlan', () => {
     expect(berthdLaunchPlan({ ...input, packaged: false, berthdScript: '/repo/dist/berthd.mjs' })).toMatchObject({
       kind: 'detached',
       command: '/opt/Berth/berth',
-      args: ['/repo/dist/berthd.mjs'],
+      args: ['--max-semi-space-size=1', '/repo/dist/berthd.mjs'],
       env: { BERTH_HOME: '/h', ELECTRON_RUN_AS_NODE: '1' },
     });
   });

@@ -2,13 +2,14 @@
 // it finds (so berthd and the VM outlive the app, as with `berth start`), else as the app's utility process.
 import { execFile } from 'node:child_process';
 import { delimiter, join } from 'node:path';
+import { BERTHD_NODE_FLAGS } from '../../helpers/client/berthdStarter.ts';
 
 /** The Node.js berthd needs (package.json engines). */
 export const MIN_NODE = [20, 19] as const;
 
 export type BerthdLaunchPlan =
   | { kind: 'detached'; command: string; args: string[]; env: NodeJS.ProcessEnv; why: string }
-  | { kind: 'utility'; modulePath: string; env: NodeJS.ProcessEnv; why: string };
+  | { kind: 'utility'; modulePath: string; execArgv: string[]; env: NodeJS.ProcessEnv; why: string };
 
 export interface LaunchInput {
   packaged: boolean;
@@ -30,11 +31,12 @@ export interface LaunchInput {
 export function berthdLaunchPlan(input: LaunchInput): BerthdLaunchPlan {
   const env = { ...input.env };
   delete env.ELECTRON_RUN_AS_NODE;
-  if (input.node !== undefined) return { kind: 'detached', command: input.node, args: [input.berthdScript], env, why: `berthd runs under ${input.node}` };
+  const flags = [...BERTHD_NODE_FLAGS];
+  if (input.node !== undefined) return { kind: 'detached', command: input.node, args: [...flags, input.berthdScript], env, why: `berthd runs under ${input.node}` };
   if (!input.packaged) {
-    return { kind: 'detached', command: input.electronExec, args: [input.berthdScript], env: { ...env, ELECTRON_RUN_AS_NODE: '1' }, why: 'development run: berthd runs under this Electron as Node' };
+    return { kind: 'detached', command: input.electronExec, args: [...flags, input.berthdScript], env: { ...env, ELECTRON_RUN_AS_NODE: '1' }, why: 'development run: berthd runs under this Electron as Node' };
   }
-  return { kind: 'utility', modulePath: input.berthdScript, env, why: 'no Node.js 20.19+ found: berthd runs inside the app and stops with it' };
+  return { kind: 'utility', modulePath: input.berthdScript, execArgv: flags, env, why: 'no Node.js 20.19+ found: berthd runs inside the app and stops with it' };
 }
 
 /** Where to look for `node`: $BERTH_NODE first, then PATH, then where installers put it (a GUI app's PATH is short). */

@@ -45,7 +45,7 @@ function launch(plan: BerthdLaunchPlan): LaunchedDaemon {
   log(`starting berthd: ${plan.why}`);
   if (plan.kind === 'detached') return spawnDetached({ command: plan.command, args: plan.args, env: plan.env, logFile: paths.berthdLog });
   berthdInsideApp = true;
-  const child = utilityProcess.fork(plan.modulePath, [], { env: plan.env, stdio: 'pipe', serviceName: 'berthd' });
+  const child = utilityProcess.fork(plan.modulePath, [], { env: plan.env, execArgv: plan.execArgv, stdio: 'pipe', serviceName: 'berthd' });
   const out = createWriteStream(paths.berthdLog, { flags: 'a', mode: 0o600 });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureLayout, type BerthPaths } from '../berthd/paths.ts';
-import { berthdEnv, daemonAnswers, ensureDaemonWith, imageDirFor, spawnDetached } from '../client/berthdStarter.ts';
+import { BERTHD_NODE_FLAGS, berthdEnv, daemonAnswers, ensureDaemonWith, imageDirFor, spawnDetached } from '../client/berthdStarter.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -14,9 +14,9 @@ const here = dirname(fileURLToPath(import.meta.url));
  */
 export function berthdCommand(cliDir: string, exists: (path: string) => boolean = existsSync): { args: string[]; cwd: string; script: string } {
   const bundled = join(cliDir, 'berthd.mjs');
-  if (exists(bundled)) return { args: [bundled], cwd: cliDir, script: bundled };
+  if (exists(bundled)) return { args: [...BERTHD_NODE_FLAGS, bundled], cwd: cliDir, script: bundled };
   const main = join(cliDir, '..', 'berthd', 'main.ts');
-  return { args: ['--import', 'tsx', main], cwd: join(cliDir, '..', '..'), script: main };
+  return { args: [...BERTHD_NODE_FLAGS, '--import', 'tsx', main], cwd: join(cliDir, '..', '..'), script: main };
 }
 
 export function daemonRunning(paths: BerthPaths): Promise<boolean> {

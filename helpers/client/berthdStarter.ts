@@ -102,6 +102,14 @@ export function imageDirFor(berthdScript: string, nodeArch: string, exists: (pat
   return [join(base, 'vm-images', arch), join(base, 'vm-images', 'out', arch)].find((d) => exists(join(d, 'kernel')));
 }
 
+/**
+ * Node flags every berthd runs with. A 1 MB young generation: berthd relays bytes and answers events
+ * all day, and V8's young generation otherwise grows to its 16 MB semi-spaces and keeps them — with a
+ * VM running, idle RSS 90 → 73 MB (docs/performance.md). Its objects are short-lived; the scavenges
+ * it costs are cheap and far apart at idle.
+ */
+export const BERTHD_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+
 /** The environment a started berthd gets: its home, and the image directory unless one was set. */
 export function berthdEnv(base: NodeJS.ProcessEnv, home: string, imageDir: string | undefined): NodeJS.ProcessEnv {
   return { ...base, BERTH_HOME: home, ...(imageDir && !base.BERTH_IMAGE_DIR ? { BERTH_IMAGE_DIR: imageDir } : {}) };
