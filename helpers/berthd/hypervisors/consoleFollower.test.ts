@@ -104,6 +104,31 @@ describe('ConsoleFollower lines', () => {
   });
 });
 
+describe('ConsoleFollower polling at idle', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('a quiet log is read once a second, not every 50 ms; a wait brings the fast interval back', async () => {
+    vi.useFakeTimers();
+    const log = join(dir, `console-${n++}.log`);
+    const f = new ConsoleFollower(log, 50, 1000);
+    followers.push(f);
+    writeFileSync(log, 'boot\n');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(f.lines).toEqual(['boot']);
+    await vi.advanceTimersByTimeAsync(5000); // quiet for more than 3 s: idle interval
+    appendFileSync(log, 'late\n');
+    await vi.advanceTimersByTimeAsync(300);
+    expect(f.lines, 'not read again within 300 ms at idle').toEqual(['boot']);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(f.lines).toEqual(['boot', 'late']);
+    await vi.advanceTimersByTimeAsync(5000);
+    const p = f.waitFor(/^marker/, 60_000);
+    appendFileSync(log, 'marker 1\n');
+    await vi.advanceTimersByTimeAsync(60);
+    await expect(p).resolves.toEqual(expect.arrayContaining(['marker']));
+  });
+});
+
 describe('ConsoleFollower.waitFor', () => {
   it('resolves at once for a line already written, with the match groups', async () => {
     const { f, write } = follow();

@@ -1,9 +1,12 @@
 // Follows a VM's serial console log as it grows: lines as they come, and waits for a marker
 // line with a deadline that fails with the last lines printed (so a stuck boot says where it stuck).
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 
 type Waiter = { re: RegExp; from: number; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+
+/** How long after the last new bytes the follower keeps polling fast (a boot prints in bursts). */
+const RECENT_MS = 3000;
 
 export class ConsoleFollower {
   readonly lines: string[] = [];
@@ -12,15 +15,39 @@ export class ConsoleFollower {
   /** Keeps a multi-byte UTF-8 character split across two reads whole. */
   private readonly decoder = new StringDecoder('utf8');
   private readonly waiters = new Set<Waiter>();
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDelay = 0;
+  private stopped = false;
+  private lastGrowth: number;
+  private buf: Buffer | undefined;
   private failure: Error | undefined;
   private readonly lineListeners = new Set<(line: string) => void>();
 
+  /**
+   * Polls every `pollMs` while a marker is awaited or the log grew in the last 3 s (a boot), and every
+   * `idlePollMs` otherwise: a running VM's console is quiet for hours, and 20 reads a second of a file
+   * that does not change were most of an idle berthd's wake-ups.
+   */
   constructor(
     private readonly path: string,
-    pollMs = 50,
+    private readonly pollMs = 50,
+    private readonly idlePollMs = 1000,
   ) {
-    this.timer = setInterval(() => this.poll(), pollMs);
+    this.lastGrowth = Date.now();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const delay = this.waiters.size > 0 || Date.now() - this.lastGrowth < RECENT_MS ? this.pollMs : this.idlePollMs;
+    if (this.timer && delay >= this.timerDelay) return; // the one pending is soon enough
+    clearTimeout(this.timer);
+    this.timerDelay = delay;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.poll();
+      this.schedule();
+    }, delay);
     this.timer.unref();
   }
 
@@ -55,6 +82,7 @@ export class ConsoleFollower {
         }, timeoutMs),
       };
       this.waiters.add(w);
+      this.schedule(); // back to the fast interval while someone waits
     });
   }
 
@@ -71,14 +99,23 @@ export class ConsoleFollower {
 
   stop(): void {
     this.poll();
-    clearInterval(this.timer);
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   poll(): void {
-    if (!existsSync(this.path)) return;
+    let size: number;
+    try {
+      size = statSync(this.path).size;
+    } catch {
+      return; // not written yet
+    }
+    if (size <= this.offset) return; // nothing new: one stat, no open
+    this.lastGrowth = Date.now();
     const fd = openSync(this.path, 'r');
     try {
-      const buf = Buffer.alloc(64 * 1024);
+      const buf = (this.buf ??= Buffer.allocUnsafe(64 * 1024));
       for (;;) {
         const n = readSync(fd, buf, 0, buf.length, this.offset);
         if (n <= 0) break;
