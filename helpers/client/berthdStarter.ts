@@ -104,9 +104,9 @@ export function imageDirFor(berthdScript: string, nodeArch: string, exists: (pat
 
 /**
  * Node flags every berthd runs with. A 1 MB young generation: berthd relays bytes and answers events
- * all day, and V8's young generation otherwise grows to its 16 MB semi-spaces and keeps them — with a
- * VM running, idle RSS 90 → 73 MB (docs/performance.md). Its objects are short-lived; the scavenges
- * it costs are cheap and far apart at idle.
+ * all day, and V8's young generation otherwise grows toward its 16 MB semi-spaces — with a VM running,
+ * idle RSS 81.1 → 79.2 MB side by side (docs/performance.md), CPU unchanged. Its objects are
+ * short-lived; the scavenges it costs are cheap and far apart at idle.
  */
 export const BERTHD_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
 
