@@ -5,6 +5,7 @@ package link
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
 )
 
 // helloPrefix is the first 8 header bytes of every valid HELLO: type 0x7f, flags, reserved, stream 0.
@@ -36,6 +37,26 @@ func (d *Decoder) Feed(p []byte) {
 		d.buf, d.off = d.buf[:n], 0
 	}
 	d.buf = append(d.buf, p...)
+}
+
+// ReadOnce reads once from r, at most chunk bytes, straight into the decoder's buffer: what Feed
+// does without the copy from the caller's buffer. It returns what r.Read returned.
+func (d *Decoder) ReadOnce(r io.Reader, chunk int) (int, error) {
+	if d.off == len(d.buf) {
+		d.buf, d.off = d.buf[:0], 0
+	} else if d.off > 0 && cap(d.buf)-len(d.buf) < chunk {
+		n := copy(d.buf, d.buf[d.off:])
+		d.buf, d.off = d.buf[:n], 0
+	}
+	if cap(d.buf)-len(d.buf) < chunk {
+		grown := make([]byte, len(d.buf), len(d.buf)+chunk)
+		copy(grown, d.buf)
+		d.buf = grown
+	}
+	end := len(d.buf)
+	n, err := r.Read(d.buf[end : end+chunk])
+	d.buf = d.buf[:end+n]
+	return n, err
 }
 
 // Buffered is the number of bytes fed but not yet consumed.

@@ -103,6 +103,15 @@ func checkPayload(t FrameType, payload []byte) error {
 	return nil
 }
 
+// dataHeader is the header of a DATA frame of n bytes (1..MaxPayload) on stream id.
+func dataHeader(id uint32, n int) []byte {
+	h := make([]byte, HeaderSize)
+	h[0] = byte(FrameData)
+	binary.BigEndian.PutUint32(h[4:8], id)
+	binary.BigEndian.PutUint32(h[8:12], uint32(n))
+	return h
+}
+
 // EncodeFrame returns the bytes of f, or a *ProtocolError if f breaks a frame rule.
 func EncodeFrame(f Frame) ([]byte, error) {
 	return AppendFrame(make([]byte, 0, HeaderSize+len(f.Payload)), f)

@@ -12,11 +12,9 @@ const readChunk = 64 * 1024
 
 func (s *Session) readLoop() {
 	defer close(s.readerExited)
-	buf := make([]byte, readChunk)
 	for {
-		n, err := s.conn.Read(buf)
+		n, err := s.dec.ReadOnce(s.conn, readChunk)
 		if n > 0 {
-			s.dec.Feed(buf[:n])
 			s.drain()
 		}
 		if err != nil {

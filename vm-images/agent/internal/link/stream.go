@@ -145,8 +145,9 @@ func (st *Stream) Write(p []byte) (int, error) {
 			n = int(st.window)
 		}
 		st.window -= int64(n)
-		b, _ := AppendFrame(make([]byte, 0, HeaderSize+n), Frame{Type: FrameData, Stream: st.id, Payload: p[:n]})
-		err := st.s.w.enqueue(b, st.wdone)
+		// The header alone is encoded; the writer copies p[:n] into its batch, and this call waits on
+		// wdone before p is read again or returned to the caller.
+		err := st.s.w.enqueueParts(dataHeader(st.id, n), p[:n], st.wdone)
 		st.mu.Unlock()
 		if err == nil {
 			err = <-st.wdone

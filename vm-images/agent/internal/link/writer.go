@@ -10,11 +10,16 @@ import (
 // maxBatch bounds how many queued bytes go into one Write call.
 const maxBatch = 256 * 1024
 
-// queuedFrame is an encoded frame; done (optional) gets the outcome once it reached the channel.
+// queuedFrame is an encoded frame, or an encoded header and the payload it announces (borrowed from
+// the caller, who waits on done before touching it again); done (optional) gets the outcome once the
+// frame reached the channel, or the writer's error if it never will.
 type queuedFrame struct {
-	b    []byte
-	done chan error
+	b       []byte
+	payload []byte
+	done    chan error
 }
+
+func (q queuedFrame) size() int { return len(q.b) + len(q.payload) }
 
 // frameWriter serialises every frame of a session so frames never interleave on the channel.
 // Enqueueing never blocks, so the link reader can queue WINDOW, PONG and HELLO at any time;
@@ -34,13 +39,20 @@ func newFrameWriter() *frameWriter {
 
 // enqueue adds an encoded frame. It returns the writer's error if the writer has stopped.
 func (w *frameWriter) enqueue(b []byte, done chan error) error {
+	return w.enqueueParts(b, nil, done)
+}
+
+// enqueueParts adds a frame as its encoded header and a payload the writer copies straight into its
+// batch: one copy of the bytes instead of two. The caller must wait on done (non-nil whenever
+// payload is) before reusing payload; the writer no longer refers to it once done receives.
+func (w *frameWriter) enqueueParts(b, payload []byte, done chan error) error {
 	w.mu.Lock()
 	if w.err != nil {
 		err := w.err
 		w.mu.Unlock()
 		return err
 	}
-	w.queue = append(w.queue, queuedFrame{b: b, done: done})
+	w.queue = append(w.queue, queuedFrame{b: b, payload: payload, done: done})
 	w.mu.Unlock()
 	select {
 	case w.wake <- struct{}{}:
@@ -83,8 +95,9 @@ func (w *frameWriter) run(out io.Writer, onFail func(error)) {
 			}
 			batch, dones = batch[:0], dones[:0]
 			n := 0
-			for n < len(w.queue) && (n == 0 || len(batch)+len(w.queue[n].b) <= maxBatch) {
+			for n < len(w.queue) && (n == 0 || len(batch)+w.queue[n].size() <= maxBatch) {
 				batch = append(batch, w.queue[n].b...)
+				batch = append(batch, w.queue[n].payload...)
 				if d := w.queue[n].done; d != nil {
 					dones = append(dones, d)
 				}

@@ -10,7 +10,8 @@ import (
 	"berth/agent/internal/link"
 )
 
-const proxyBuffer = 32 * 1024
+// proxyBuffer is one DATA frame's worth (MaxPayload): a read from the local side becomes one frame.
+const proxyBuffer = link.MaxPayload
 
 // closeWriter is a connection with a write side that can be shut down alone (unix and TCP).
 type closeWriter interface {
