@@ -139,7 +139,13 @@ func startServer(t *testing.T, srv *Server) *served {
 // connectHost dials the server's socket and returns a ready host session.
 func (s *served) connectHost(t *testing.T) *link.Session {
 	t.Helper()
+	// The socket file appears at bind(), a moment before listen(): a dial in between is refused.
+	deadline := time.Now().Add(testTimeout)
 	c, err := net.Dial("unix", s.sockPath)
+	for err != nil && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+		c, err = net.Dial("unix", s.sockPath)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,19 +102,19 @@ func TestServeVsockWaitsForTheTransportThenServes(t *testing.T) {
 		t.Fatalf("said it %d times, want once; log:\n%s", n, log.String())
 	}
 	present.Store(true)
+	// Dial until it answers: the socket file appears at bind(), a moment before listen() (a dial in
+	// between is refused, as one was in a loaded CI run).
 	deadline := time.Now().Add(testTimeout)
+	var c net.Conn
 	for {
-		if _, err := os.Stat(sock); err == nil {
+		var err error
+		if c, err = net.Dial("unix", sock); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no listener after the transport appeared; log:\n%s", log.String())
+			t.Fatalf("no listener after the transport appeared (%v); log:\n%s", err, log.String())
 		}
 		time.Sleep(5 * time.Millisecond)
-	}
-	c, err := net.Dial("unix", sock)
-	if err != nil {
-		t.Fatal(err)
 	}
 	host := link.NewSession(c, link.Config{Role: link.RoleHost, Agent: "test-host"})
 	defer func() { host.Close(); host.Wait() }()
