@@ -57,6 +57,8 @@ const goEnv = { CGO_ENABLED: '0', GOPROXY: 'off', GOFLAGS: '-buildvcs=false -tri
 async function goTest(l, dir, tags) {
   let buf = '';
   const counts = { pass: 0, fail: 0 };
+  // Each test's output is kept until it ends, and printed whole if it failed: its t.Fatalf says why.
+  const outputs = new Map();
   const onStdout = (d) => {
     buf += d;
     let nl;
@@ -65,8 +67,12 @@ async function goTest(l, dir, tags) {
       buf = buf.slice(nl + 1);
       try {
         const ev = JSON.parse(line);
+        const key = `${ev.Package} ${ev.Test}`;
+        if (ev.Test && ev.Action === 'output') outputs.set(key, (outputs.get(key) ?? '') + (ev.Output ?? ''));
+        if (ev.Test && ev.Action === 'fail') l.write(outputs.get(key) ?? `--- FAIL: ${ev.Test}\n`);
+        if (ev.Test && (ev.Action === 'pass' || ev.Action === 'fail' || ev.Action === 'skip')) outputs.delete(key);
         if (ev.Test && !ev.Test.includes('/') && (ev.Action === 'pass' || ev.Action === 'fail')) counts[ev.Action]++;
-        if (ev.Action === 'output' && /^(--- FAIL|FAIL|panic)/.test(ev.Output ?? '')) l.write(ev.Output);
+        if (!ev.Test && ev.Action === 'output' && /^(FAIL|panic)/.test(ev.Output ?? '')) l.write(ev.Output);
       } catch {
         /* non-JSON build output */
       }
