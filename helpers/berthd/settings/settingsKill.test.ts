@@ -48,7 +48,8 @@ async function killOne(path: string, firstSeq: number, rnd: Prng): Promise<void>
     child.stdout.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`the saving child exited (${code}) before it started: ${stderr}`)));
   });
-  // A save takes 1–2 ms once warm (the first about 10): 0–40 ms lands in any step of one, or before the first.
+  // The child warmed up on a scratch file before saying ready, and a save then takes 1–2 ms: 0–40 ms lands
+  // in any step of one (rarely before the first).
   await new Promise((r) => setTimeout(r, rnd.int(41)));
   child.kill('SIGKILL');
   expect(await exited, stderr).toBe('SIGKILL');

@@ -1,5 +1,8 @@
 // Owns: the child process of the T-17 kill test: saves settings in a tight loop until it is killed.
 // Each save is settingsForSeq(seq) for a rising seq, so the test can tell old from new and spot a torn file.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GiB, MiB, type Settings } from '../../api/settings.ts';
 import { saveSettings } from './settingsStore.ts';
@@ -33,6 +36,11 @@ export function seqOf(settings: Settings): number | undefined {
 }
 
 function main(path: string, firstSeq: number): void {
+  // One save to a scratch folder first: module loading and the JIT's first pass are over before the
+  // test starts its 0–40 ms clock, so on a loaded machine its kills still land among real saves.
+  const warm = mkdtempSync(join(tmpdir(), 'berth-t17-warm-'));
+  saveSettings(join(warm, 'settings.json'), settingsForSeq(firstSeq));
+  rmSync(warm, { recursive: true, force: true });
   process.stdout.write('ready\n');
   for (let seq = firstSeq; ; seq++) saveSettings(path, settingsForSeq(seq));
 }
