@@ -6,7 +6,7 @@
 // Not in the default run: `BENCH_ONLY=attach-ab`.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { importTestImage, startBerthHarness, TEST_IMAGE, type Berth } from '../engine/engineHarness.ts';
+import { importTestImage, onGuestAgent, startBerthHarness, TEST_IMAGE, type Berth } from '../engine/engineHarness.ts';
 import { repoRoot } from '../image/imageVm.ts';
 import { REPS, type Comparison } from './benchReport.ts';
 import { cpuSeconds } from './idleBench.ts';
@@ -16,10 +16,9 @@ const MB = Number(process.env.BENCH_ATTACH_MB ?? 192);
 
 /** utime + stime of the guest's `berth-agent serve`, in seconds, read inside the VM. */
 async function agentSeconds(b: Berth): Promise<number> {
-  const script = 'for p in $(pidof berth-agent); do set -- $(tr "\\0" " " < /proc/$p/cmdline); [ "$2" = serve ] && cut -d" " -f14,15 /proc/$p/stat; done; true';
-  const r = await b.berth(['shell', '--', '/bin/sh', '-c', script], { timeoutMs: 60_000 });
-  const [u, s] = r.stdout.trim().split(' ').map(Number);
-  if (r.code !== 0 || !Number.isFinite(u) || !Number.isFinite(s)) throw new Error(`reading the agent's CPU time failed: ${r.stderr}${r.stdout}`);
+  const out = await onGuestAgent(b, 'cut -d" " -f14,15 /proc/$p/stat');
+  const [u, s] = out.split(' ').map(Number);
+  if (!Number.isFinite(u) || !Number.isFinite(s)) throw new Error(`reading the agent's CPU time failed: "${out}"`);
   return (u! + s!) / 100;
 }
 

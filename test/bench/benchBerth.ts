@@ -27,9 +27,10 @@ export function berthCli(): { mode: 'bundle' | 'source'; cli: string } {
   return { mode: 'bundle', cli: bundled };
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Run a berth CLI (default: berthCli()'s) with args; its exit code and output, killed after timeoutMs. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, cli = berthCli().cli): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [berthCli().cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += String(d)));

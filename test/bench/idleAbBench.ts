@@ -2,11 +2,10 @@
 // its own bundle directory (scripts/bundle.mjs output, e.g. a worktree's dist/), measured in the same windows.
 // BENCH_IDLE_B: the bundle directory to judge (required); BENCH_IDLE_A: the one to judge it against
 // (default: this checkout's dist/, bundled fresh). Not in the default run: `BENCH_ONLY=idle-ab`.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startBerthHarness, type Berth } from '../engine/engineHarness.ts';
-import { berthCli } from './benchBerth.ts';
+import { berthCli, runCli } from './benchBerth.ts';
 import { REPS, type Comparison } from './benchReport.ts';
 import { cpuSeconds, memoryMB } from './idleBench.ts';
 import { withVmLock } from './vmLock.ts';
@@ -23,17 +22,6 @@ function cliOf(dir: string, variable: string): string {
   return cli;
 }
 
-function runCli(cli: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += String(d)));
-    child.stderr.on('data', (d) => (out += String(d)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
-    child.on('close', (code) => (clearTimeout(timer), done({ code: code ?? 1, out })));
-  });
-}
-
 export async function idleAbSection(): Promise<{ comparisons: Comparison[]; details: Record<string, unknown> }> {
   if (!process.env.BENCH_IDLE_B) throw new Error('BENCH_IDLE_B must name the bundle directory to judge (e.g. a worktree\'s dist/); BENCH_IDLE_A defaults to this checkout\'s dist/');
   const dirs = { A: process.env.BENCH_IDLE_A ?? join(berthCli().cli, '..'), B: process.env.BENCH_IDLE_B };
@@ -46,8 +34,8 @@ export async function idleAbSection(): Promise<{ comparisons: Comparison[]; deta
         const h = startBerthHarness(`bench-idle-${k.toLowerCase()}`);
         // cleanup() ends berthd and QEMU by their pids, whichever bundle started them.
         berths[k] = h;
-        const r = await runCli(clis[k], ['start'], h.env);
-        if (r.code !== 0) throw new Error(`${k} (${dirs[k]}): berth start failed (${r.code}):\n${r.out}`);
+        const r = await runCli(['start'], h.env, 600_000, clis[k]);
+        if (r.code !== 0) throw new Error(`${k} (${dirs[k]}): berth start failed (${r.code}):\n${r.stdout}${r.stderr}`);
       }
       const pids = { A: berths.A!.berthdPid()!, B: berths.B!.berthdPid()! };
       console.log(`  both up (berthd A ${pids.A}, B ${pids.B}); settling ${SETTLE_S} s, then ${REPS} windows of ${WINDOW_S} s`);

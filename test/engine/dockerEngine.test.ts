@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fdCount, importTestImage, rssBytes, startBerthHarness, TEST_IMAGE, type Berth } from './engineHarness.ts';
+import { fdCount, importTestImage, onGuestAgent, rssBytes, startBerthHarness, TEST_IMAGE, type Berth } from './engineHarness.ts';
 
 let b: Berth;
 const figures: Record<string, string | number> = {};
@@ -258,12 +258,7 @@ describe('load and streams', () => {
   let context: { dir: string; token: string } | undefined;
 
   /** Open fds of the guest agent that serves the link (`berth-agent serve`), read inside the VM. */
-  const agentFds = async (): Promise<number> => {
-    const script = 'for p in $(pidof berth-agent); do set -- $(tr "\\0" " " < /proc/$p/cmdline); [ "$2" = serve ] && ls /proc/$p/fd | wc -l; done; true';
-    const r = await b.berth(['shell', '--', '/bin/sh', '-c', script], { timeoutMs: 60_000 });
-    expect(r.code, r.stderr).toBe(0);
-    return Number(r.stdout.trim());
-  };
+  const agentFds = async (): Promise<number> => Number(await onGuestAgent(b, 'ls /proc/$p/fd | wc -l'));
 
   it('T-11: a build cancelled mid-upload leaves no stuck connection in berthd or the guest agent', async () => {
     context = bigContext();

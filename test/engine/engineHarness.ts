@@ -138,3 +138,14 @@ export function qemuOnDisk(dataDisk: string): number[] {
     })
     .map(Number);
 }
+
+/**
+ * Run a shell command on the guest's `berth-agent serve` (found by its argv; `$p` is its pid, e.g.
+ * `ls /proc/$p/fd | wc -l`) through `berth shell`; its trimmed output. Throws when the shell fails.
+ */
+export async function onGuestAgent(b: Berth, command: string): Promise<string> {
+  const script = `for p in $(pidof berth-agent); do set -- $(tr "\\0" " " < /proc/$p/cmdline); [ "$2" = serve ] && ${command}; done; true`;
+  const r = await b.berth(['shell', '--', '/bin/sh', '-c', script], { timeoutMs: 60_000 });
+  if (r.code !== 0) throw new Error(`berth shell on the guest agent failed (${r.code}): ${r.stderr}`);
+  return r.stdout.trim();
+}
