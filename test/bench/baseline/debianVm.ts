@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QemuProcess } from '../../../helpers/berthd/hypervisors/qemuProcess.ts';
-import { tcgAccel } from '../../../helpers/berthd/hypervisors/qemuArgs.ts';
+import { TCG_CPU, tcgAccel } from '../../../helpers/berthd/hypervisors/qemuArgs.ts';
 import { repoRoot } from '../../image/imageVm.ts';
 import { ConsoleTimeline, DEBIAN_MARKERS, phases, processStartMs, type Phases } from '../bootTimeline.ts';
 
@@ -47,7 +47,7 @@ export async function bootDebian(dir: string, disk: string, opts: { cpus: number
     '-name', 'berth-bench-debian',
     '-machine', 'q35',
     '-accel', tcgAccel(), // TCG as Berth runs it: the same accel, threading included
-    '-cpu', 'max',
+    '-cpu', TCG_CPU, // and the same emulated CPU (no ERMS/FSRM: qemuArgs.ts)
     '-smp', String(opts.cpus),
     '-m', `${opts.memoryMiB}M`,
     '-nodefaults', '-no-user-config', '-nographic', '-no-reboot',
