@@ -17,7 +17,13 @@ export function processAlive(pid: number): boolean {
     return false;
   }
   if (!/^\d+ \(.*\) [ZX] /s.test(stat)) return true;
-  // A zombie thread-group leader can outlive threads that still hold the process's files.
+  // A zombie thread-group leader can outlive threads that still hold the process's files: the leader's
+  // own fd list is empty once it has exited, so its other threads (still listed in task/) count too.
+  try {
+    if (readdirSync(`/proc/${pid}/task`).some((tid) => tid !== String(pid))) return true;
+  } catch {
+    // gone meanwhile
+  }
   try {
     return readdirSync(`/proc/${pid}/fd`).length > 0;
   } catch {
