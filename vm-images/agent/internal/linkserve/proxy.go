@@ -6,12 +6,17 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 
 	"berth/agent/internal/link"
 )
 
 // proxyBuffer is one DATA frame's worth (MaxPayload): a read from the local side becomes one frame.
 const proxyBuffer = link.MaxPayload
+
+// relayBuffers keeps proxy buffers between streams: every Docker API request is a stream of its own,
+// and two fresh 64 KiB buffers each would be 128 KiB to zero and collect per request.
+var relayBuffers = sync.Pool{New: func() any { b := make([]byte, proxyBuffer); return &b }}
 
 // closeWriter is a connection with a write side that can be shut down alone (unix and TCP).
 type closeWriter interface {
@@ -37,7 +42,9 @@ func proxy(st *link.Stream, c net.Conn) {
 		c.Close()   // unblocks the read below
 	}()
 
-	buf := make([]byte, proxyBuffer)
+	bp := relayBuffers.Get().(*[]byte)
+	defer relayBuffers.Put(bp)
+	buf := *bp
 	for {
 		n, rerr := c.Read(buf)
 		if n > 0 {
@@ -64,7 +71,9 @@ func proxy(st *link.Stream, c net.Conn) {
 // copyStreamToLocal writes the host's data to c and half-closes c at the host's CLOSE_WRITE.
 // It returns only local write errors; stream errors end the copy quietly (the stream is gone).
 func copyStreamToLocal(c net.Conn, st *link.Stream) error {
-	buf := make([]byte, proxyBuffer)
+	bp := relayBuffers.Get().(*[]byte)
+	defer relayBuffers.Put(bp)
+	buf := *bp
 	for {
 		n, rerr := st.Read(buf)
 		if n > 0 {

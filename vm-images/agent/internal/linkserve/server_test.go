@@ -1,9 +1,11 @@
 // End-to-end tests of serving the guest link on a unix socket: docker and tcp targets with half-close,
-// dial failures and bad targets as RESET reasons, host CLOSE, and a new connection replacing a session.
+// dial failures and bad targets as RESET reasons, host CLOSE, a new connection replacing a session, and
+// pooled relay buffers keeping concurrent streams apart.
 package linkserve
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -113,5 +115,35 @@ func TestNewConnectionReplacesSession(t *testing.T) {
 	st.CloseWrite()
 	if got, err := io.ReadAll(st); err != nil || string(got) != "again" {
 		t.Fatalf("new session echo %q, %v", got, err)
+	}
+}
+
+// Relay buffers go back to a pool when a stream ends and serve the next one: many streams at once, in
+// rounds so that buffers are reused, each with its own bytes, must each get exactly their own echo.
+func TestPooledRelayBuffersKeepStreamsApart(t *testing.T) {
+	port := tcpEcho(t)
+	host := startServer(t, &Server{Version: "test"}).connectHost(t)
+	for round := 0; round < 3; round++ {
+		errs := make(chan error, 16)
+		for i := 0; i < 16; i++ {
+			go func(i int) {
+				st := open(t, host, "tcp:"+strconv.Itoa(port))
+				payload := strings.Repeat(fmt.Sprintf("round %d stream %02d|", round, i), 12000) // ~250 KB: several frames
+				go func() {
+					st.Write([]byte(payload))
+					st.CloseWrite()
+				}()
+				got, err := io.ReadAll(st)
+				if err == nil && string(got) != payload {
+					err = fmt.Errorf("stream %d of round %d: %d bytes back, not its own %d", i, round, len(got), len(payload))
+				}
+				errs <- err
+			}(i)
+		}
+		for i := 0; i < 16; i++ {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
