@@ -4,6 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildGoForTest } from '../../helpers/berthd/host/goTestBuild.ts';
 import { runInGuest, type RunInGuestResult } from '../../helpers/berthd/guest/execSession.ts';
 import { openExecConnection } from '../../helpers/cli/guestExecClient.ts';
 import { startBerthHarness, type Berth } from '../engine/engineHarness.ts';
@@ -50,11 +51,7 @@ export function benchClient(): string {
   const newest = Math.max(...['main.go', 'go.mod'].map((f) => statSync(join(src, f)).mtimeMs));
   if (!existsSync(out) || statSync(out).mtimeMs < newest) {
     mkdirSync(cacheDir, { recursive: true });
-    execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', out, '.'], {
-      cwd: src,
-      stdio: 'inherit',
-      env: { ...process.env, CGO_ENABLED: '0', GOOS: 'linux', GOARCH: 'amd64', GOPROXY: 'off', GOFLAGS: '-mod=mod', GOCACHE: join(cacheDir, 'go-build') },
-    });
+    buildGoForTest(src, out, { flags: ['-ldflags=-s -w'], target: { goos: 'linux', goarch: 'amd64' } });
   }
   return out;
 }

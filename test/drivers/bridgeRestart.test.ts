@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeDockerServer } from '../../helpers/berthd/docker/fakeDockerServer.ts';
 import { HostDockerEndpoint } from '../../helpers/berthd/forward/hostDockerEndpoint.ts';
+import { socketAnswers } from '../../helpers/berthd/forward/unixSocketClaim.ts';
 import { processAlive } from '../../helpers/berthd/host/processLiveness.ts';
 import { bridgeArgv } from '../../helpers/berthd/hypervisors/hvsockBridgeArgs.ts';
 import { repoRoot } from '../image/imageVm.ts';
@@ -22,11 +23,7 @@ let docker: FakeDockerServer;
 const endpoints: HostDockerEndpoint[] = [];
 
 const answersPing = (path: string): Promise<boolean> => unixGet(path, '/_ping').then((r) => r.status === 200 && r.body === 'OK', () => false);
-const refuses = (path: string): Promise<boolean> =>
-  new Promise((r) => {
-    const c = connect(path);
-    c.once('connect', () => (c.destroy(), r(false))).once('error', () => r(true));
-  });
+const refuses = async (path: string): Promise<boolean> => !(await socketAnswers(path));
 
 function endpoint(name: string): { e: HostDockerEndpoint; pub: string; trouble: [string, string | undefined][]; logs: string[] } {
   const pub = join(dir, `${name}-public.sock`);

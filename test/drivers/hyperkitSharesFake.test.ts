@@ -14,7 +14,7 @@ import { hyperkitDriver, hyperkitFiles } from '../../helpers/berthd/hypervisors/
 import type { VmConfig } from '../../helpers/berthd/hypervisors/vmConfig.ts';
 import { berthPaths, ensureLayout, type BerthPaths } from '../../helpers/berthd/paths.ts';
 import { repoRoot } from '../image/imageVm.ts';
-import { buildNinepServer } from '../shares/ninepServerBuild.ts';
+import { buildNinepServerIn } from '../../helpers/berthd/vm/linkSharesFixture.ts';
 import { FAKE_HYPERKIT } from './fixtures/fakeHyperkitOptions.ts';
 
 const intelMac = { platform: 'darwin', arch: 'x64' };
@@ -28,7 +28,7 @@ beforeAll(() => {
   home = mkdtempSync(join(tmpdir(), 'bhs-')); // short: macOS socket paths hold 104 bytes
   paths = berthPaths(home);
   ensureLayout(paths);
-  server = buildNinepServer(join(home, 'berth-ninep-server'));
+  server = buildNinepServerIn(home);
   for (const d of ['src', 'docs ü']) mkdirSync(join(home, d));
   writeFileSync(join(home, 'kernel'), 'k');
   writeFileSync(join(home, 'initrd.img'), 'i');

@@ -1,20 +1,16 @@
 // Runs the real Go berth-agent on this machine for the guest-link interop suites: built once with
 // Debian's Go, served on a unix socket (`serve -unix`), with a host LinkSession connected to it.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { LinkSession } from '../../helpers/berthd/guest/linkSession.ts';
-import { repoRoot } from '../image/imageVm.ts';
+import { buildGoForTest } from '../../helpers/berthd/host/goTestBuild.ts';
 
 export type RunningAgent = { agent: ChildProcess; socket: Socket; session: LinkSession };
 
 /** Build berth-agent (static, offline) to `out`. */
 export function buildAgent(out: string): void {
-  execFileSync('go', ['build', '-trimpath', '-o', out, '.'], {
-    cwd: join(repoRoot, 'vm-images', 'agent'),
-    env: { ...process.env, CGO_ENABLED: '0', GOPROXY: 'off', GOFLAGS: '-buildvcs=false', GOCACHE: join(repoRoot, 'vm-images', '.cache', 'go-build') },
-  });
+  buildGoForTest('vm-images/agent', out);
 }
 
 /** Start the agent on `linkSock` (dialing `dockerSock` for docker streams) and wait for its HELLO. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importTestImage, startBerthHarness, TEST_IMAGE, type Berth } from '../engine/engineHarness.ts';
-import { buildNinepServer } from './ninepServerBuild.ts';
+import { buildNinepServerIn } from '../../helpers/berthd/vm/linkSharesFixture.ts';
 
 let b: Berth;
 let rw: string;
@@ -39,7 +39,7 @@ beforeAll(async () => {
   rw = mkdtempSync(join(tmpdir(), 'berth-t26-rw-'));
   ro = mkdtempSync(join(tmpdir(), 'berth-t26-ro-'));
   writeFileSync(join(ro, 'readme'), 'read only\n');
-  const server = buildNinepServer(join(work, 'berth-ninep-server'));
+  const server = buildNinepServerIn(work);
   b = startBerthHarness('t26shares');
   b.env.BERTH_SHARE_TRANSPORT = 'link';
   b.env.BERTH_NINEP_SERVER = server;

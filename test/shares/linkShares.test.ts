@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importTestImage, startBerthHarness, TEST_IMAGE, type Berth } from '../engine/engineHarness.ts';
-import { buildNinepServer } from './ninepServerBuild.ts';
+import { buildNinepServerIn } from '../../helpers/berthd/vm/linkSharesFixture.ts';
 
 let b: Berth;
 let rw: string;
@@ -46,7 +46,7 @@ beforeAll(async () => {
   outside = mkdtempSync(join(tmpdir(), 'berth-link-outside-'));
   writeFileSync(join(outside, 'secret'), 'host secret\n');
   writeFileSync(join(ro, 'readme'), 'read only\n');
-  const server = buildNinepServer(join(work, 'berth-ninep-server'));
+  const server = buildNinepServerIn(work);
   b = startBerthHarness('linkshares');
   b.env.BERTH_SHARE_TRANSPORT = 'link';
   b.env.BERTH_NINEP_SERVER = server;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NinepServer } from '../../helpers/berthd/hypervisors/ninepServer.ts';
 import { builtImage, workDir } from '../image/imageVm.ts';
-import { buildNinepServer } from './ninepServerBuild.ts';
+import { buildNinepServerIn } from '../../helpers/berthd/vm/linkSharesFixture.ts';
 import { bootShareVm, type ShareVm } from './shareVm.ts';
 
 const work = workDir('ninep');
@@ -40,7 +40,7 @@ beforeAll(async () => {
   mkdirSync(outside, { recursive: true });
   writeFileSync(join(outside, 'secret'), SECRET);
   writeFileSync(join(readOnlyShare, 'ro.txt'), 'read only');
-  const bin = buildNinepServer(join(work.dir, 'berth-ninep-server'));
+  const bin = buildNinepServerIn(work.dir);
   const rw = await NinepServer.start(bin, { hostPath: share, listen: 'tcp:127.0.0.1:0', readOnly: false }, { logFile: join(work.dir, 'ninep-rw.log') });
   servers.push(rw);
   const ro = await NinepServer.start(bin, { hostPath: readOnlyShare, listen: 'tcp:127.0.0.1:0', readOnly: true }, { logFile: join(work.dir, 'ninep-ro.log') });

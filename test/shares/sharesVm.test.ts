@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, chmodSync, copyFileSync, cpSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { goTestBuildEnv } from '../../helpers/berthd/host/goTestBuild.ts';
 import { virtiofsAvailable, type VirtiofsCache } from '../../helpers/berthd/hypervisors/virtiofsd.ts';
 import { planShares, statFolderKind, type ShareTransport } from '../../helpers/berthd/vm/sharesPlan.ts';
 import { importTestImage, TEST_IMAGE, type Berth } from '../engine/engineHarness.ts';
@@ -24,7 +25,7 @@ function buildProbe(): string | undefined {
   const out = join(probeDir.dir, 'mmapprobe');
   const r = spawnSync('go', ['build', '-trimpath', '-o', out, 'main.go', 'ptr.go'], {
     cwd: join(repoRoot, 'test', 'shares', 'mmapprobe'),
-    env: { ...process.env, CGO_ENABLED: '0', GOPROXY: 'off', GOFLAGS: '-buildvcs=false', GO111MODULE: 'off', GOCACHE: join(repoRoot, 'vm-images', '.cache', 'go-build') },
+    env: goTestBuildEnv(true),
     encoding: 'utf8',
   });
   if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined; // no Go toolchain: that check is skipped

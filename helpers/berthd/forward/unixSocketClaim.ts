@@ -11,7 +11,8 @@ export class SocketInUseError extends Error {
   }
 }
 
-function answers(path: string, timeoutMs = 1000): Promise<boolean> {
+/** Whether something accepts a connection on the unix socket `path` (a connect still pending after `timeoutMs` counts). */
+export function socketAnswers(path: string, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(path);
     const done = (v: boolean): void => {
@@ -37,7 +38,7 @@ export async function claimSocketPath(path: string): Promise<'free' | 'removed-s
     return 'free';
   }
   if (!st.isSocket()) throw new Error(`${path} exists and is not a socket; Berth will not replace it. Move it away and start again.`);
-  if (await answers(path)) throw new SocketInUseError(path);
+  if (await socketAnswers(path)) throw new SocketInUseError(path);
   unlinkSync(path);
   return 'removed-stale';
 }

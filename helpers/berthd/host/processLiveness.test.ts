@@ -1,14 +1,13 @@
 // processAlive on a process whose leader thread has exited while its other threads still run and hold
 // its files (as a multi-threaded QEMU or hvsock-bridge looks for a moment while it exits under load).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { socketAnswers as accepts } from '../forward/unixSocketClaim.ts';
+import { buildGoForTest } from './goTestBuild.ts';
 import { processAlive, waitForExit } from './processLiveness.ts';
-
-const repoRoot = join(import.meta.dirname, '..', '..', '..');
 
 // The main goroutine sits on the main thread (init locks it there), listens on a unix socket, and then
 // ends that thread alone with the raw exit(2): the thread-group leader becomes a zombie while the
@@ -53,19 +52,11 @@ let bin: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'berth-liveness-'));
   writeFileSync(join(dir, 'main.go'), LEADER_EXITS_FIRST);
-  bin = join(dir, 'leader-exits-first');
-  // The flags and cache of `npm test`'s Go lane and the image builder: the standard library is compiled already.
-  const env = { ...process.env, CGO_ENABLED: '0', GOPROXY: 'off', GOFLAGS: '-buildvcs=false -trimpath', GOCACHE: join(repoRoot, 'vm-images', '.cache', 'go-build'), GO111MODULE: 'off' };
-  execFileSync('go', ['build', '-o', bin, join(dir, 'main.go')], { cwd: dir, env, stdio: 'pipe' });
+  bin = buildGoForTest(dir, join(dir, 'leader-exits-first'), { files: ['main.go'] });
 }, 180_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const accepts = (path: string): Promise<boolean> =>
-  new Promise((r) => {
-    const c = connect(path);
-    c.once('connect', () => (c.destroy(), r(true))).once('error', () => r(false));
-  });
 
 function start(sock: string, hold: string): Promise<ChildProcess> {
   const child = spawn(bin, [sock, hold], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,21 +1,14 @@
 // Test fixture for the LinkShares suites: the real berth-ninep-server built for this host, and a host
 // and guest session joined by a unix socket, the guest standing in for berth-agent's share.mount.
-import { execFileSync } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LinkSession } from '../guest/linkSession.ts';
 import type { LinkStream } from '../guest/linkStream.ts';
+import { buildGoForTest } from '../host/goTestBuild.ts';
 
 /** Build berth-ninep-server (helpers/ninep-server) into `dir`; returns its path. */
 export function buildNinepServerIn(dir: string): string {
-  const binary = join(dir, 'berth-ninep-server');
-  execFileSync('go', ['build', '-trimpath', '-o', binary, '.'], {
-    cwd: fileURLToPath(new URL('../../ninep-server', import.meta.url)),
-    env: { ...process.env, CGO_ENABLED: '0', GOPROXY: 'off', GOFLAGS: '-buildvcs=false' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return binary;
+  return buildGoForTest('helpers/ninep-server', join(dir, 'berth-ninep-server'));
 }
 
 export type ShareMountCall = { id: number; method: string; params: { tag: string } };
