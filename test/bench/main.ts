@@ -2,10 +2,12 @@
 // alternating, and reported as medians with the machine's description; nothing asserts a time.
 // BENCH_ONLY=boot,image,api,streams,shares,idle picks sections (and `lever`, an A/B of one lever: leverBench.ts;
 // `idle-ab`, berthd's idle cost from two bundle directories: idleAbBench.ts; `attach-ab`, what bytes through
-// `docker run` cost the guest on two VM images: attachAbBench.ts);
+// `docker run` cost the guest on two VM images: attachAbBench.ts; `api-ab`, the Docker API through the
+// socket on two VM images: apiAbBench.ts);
 // BENCH_QUICK=1 takes 3 samples instead of 5.
 // VMs boot: run it as `flock /tmp/berth-vm.lock npm run bench`, or with BENCH_LOCK=rep (and no flock)
 // for the suite to take the lock one repetition at a time. Results: test/bench/results/<date>.json.
+import { apiAbSection } from './apiAbBench.ts';
 import { apiSection } from './apiBench.ts';
 import { attachAbSection } from './attachAbBench.ts';
 import { bootSection } from './bootBench.ts';
@@ -29,10 +31,12 @@ const SECTIONS: Record<string, { title: string; run: Section }> = {
   idle: { title: 'Idle', run: idleSection },
   // Not in the default run: an A/B of one lever (BENCH_LEVER_A/B/NAME), stored under its name, and an A/B
   // of berthd's idle cost between two bundle directories (BENCH_IDLE_A/B), and of what bytes through
-  // `docker run` cost the guest with two VM images (BENCH_ATTACH_A/B).
+  // `docker run` cost the guest with two VM images (BENCH_ATTACH_A/B), and of the Docker API through the
+  // socket with two VM images (BENCH_API_A/B).
   lever: { title: 'Lever A/B', run: leverSection },
   'idle-ab': { title: 'Idle A/B of berthd', run: idleAbSection },
   'attach-ab': { title: 'docker run attach A/B of two images', run: attachAbSection },
+  'api-ab': { title: 'Docker API A/B of two images', run: apiAbSection },
 };
 const DEFAULT = ['boot', 'image', 'api', 'streams', 'shares', 'idle'];
 

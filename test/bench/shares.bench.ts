@@ -77,8 +77,16 @@ async function measureShares(): Promise<{ comparisons: Comparison[]; details: Re
     vm = await bootShareVm({ dir: work.dir, layout: { qemu, guestMounts, virtiofsd }, virtiofsCache: VFS_CACHE, name: 'berth-bench-shares' });
     await vm.vm.console.waitFor(/^berth: disk ready /, 300_000);
     console.log(`booted in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const sh = async (script: string, timeoutMs = 900_000): Promise<string> => {
-      const r = await vm!.sh(`set -e\n${script}`, {}, timeoutMs);
+    const sh = async (script: string, timeoutMs = 300_000): Promise<string> => {
+      let r;
+      try {
+        r = await vm!.sh(`set -e\n${script}`, {}, timeoutMs);
+      } catch (e) {
+        // A file-system operation that never returns leaves the guest idle and the link alive: ask the
+        // kernel, on a second stream, which tasks are blocked and where.
+        const blocked = await vm!.sh('echo w >/proc/sysrq-trigger; dmesg | tail -n 150', {}, 30_000).then((d) => d.out, (d: Error) => `(no answer: ${d.message})`);
+        throw new Error(`guest script did not finish: ${script}\n${(e as Error).message}\nblocked tasks (sysrq w):\n${blocked}`, { cause: e });
+      }
       if (r.code !== 0) throw new Error(`guest script failed (${r.code}): ${script}\n${r.err}`);
       return r.out;
     };
