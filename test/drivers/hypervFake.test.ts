@@ -2,7 +2,7 @@
 // only): create, start, state, graceful stop, forced stop, crash, re-adoption — with a hostile VM name
 // that must reach the cmdlets verbatim, never evaluated (T-44).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { ConsoleFollower } from '../../helpers/berthd/hypervisors/consoleFollowe
 import { HypervVm, PipeToFile } from '../../helpers/berthd/hypervisors/hypervVm.ts';
 import { powershellRunner, PowerShellError } from '../../helpers/berthd/hypervisors/powershellRunner.ts';
 import { repoRoot } from '../image/imageVm.ts';
+import { consoleStandIn } from './fixtures/fakeHypervOptions.ts';
 
 const FAKE = join(repoRoot, 'test', 'fakes', 'powershell.mjs');
 const HOSTILE = "berth $(Stop-Computer) `whoami`; 'quoted' ‘smart’ \"dq\" & | ü";
@@ -24,10 +25,8 @@ beforeEach(async () => {
   env = { ...process.env, FAKE_PS_STATE: join(dir, 'state.json'), FAKE_PS_LOG: join(dir, 'ps.log') };
   vms = [];
   configWrites = [];
-  // Plays Hyper-V's COM1 pipe (a unix socket here): the VM's serial console.
-  // A reader that goes away mid-write resets its connection: expected, not an error of the test.
-  consoleServer = createServer((c) => c.on('error', () => {}).end('UEFI\r\nberth: init (uptime 0.9s)\r\nberth: docker ready (uptime 8.0s)\r\n'));
-  await new Promise<void>((r) => consoleServer.listen(join(dir, 'com1.sock'), r));
+  // COM1: the VM's serial console.
+  consoleServer = await consoleStandIn(join(dir, 'com1.sock'), 'UEFI\r\nberth: init (uptime 0.9s)\r\nberth: docker ready (uptime 8.0s)\r\n');
 });
 afterEach(async () => {
   for (const vm of vms) if (vm.running) await vm.kill();

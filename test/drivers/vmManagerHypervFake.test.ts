@@ -7,7 +7,7 @@
 // bridges end with it, and the next berthd re-adopts the VM with bridges of its own.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ import { VmManager } from '../../helpers/berthd/vm/vmManager.ts';
 import { buildAgent } from '../guestLink/agentHarness.ts';
 import { repoRoot } from '../image/imageVm.ts';
 import { bridgePids, until } from './fixtures/bridgeProcesses.ts';
-import { fakeHypervOptions, type FakeHyperv } from './fixtures/fakeHypervOptions.ts';
+import { consoleStandIn, fakeHypervOptions, type FakeHyperv } from './fixtures/fakeHypervOptions.ts';
 import { buildHvsockBridge, unixGet } from './fixtures/dockerStandIns.ts';
 
 const IMAGE = { cmdline: 'console=ttyS0 quiet', kernelVersion: '6.1.0-57-amd64', artifacts: { kernel: { sha256: 'k'.repeat(64) }, initrd: { sha256: 'i'.repeat(64) } } };
@@ -57,9 +57,7 @@ beforeAll(async () => {
   // The guest: berth-agent on the socket the link bridge dials in place of the VM's Hyper-V socket.
   agent = spawn(agentBin, ['serve', '-unix', s.agent, '-docker', docker.socketPath], { stdio: ['ignore', 'ignore', 'inherit'] });
   // COM1: the guest's console says it booted.
-  // A berthd killed with SIGKILL resets its console connection: expected, not an error of the test.
-  com1 = createServer((c) => c.on('error', () => {}).end('berth: init (uptime 0.9s)\r\n'));
-  await new Promise<void>((r) => com1.listen(s.console, r));
+  com1 = await consoleStandIn(s.console, 'berth: init (uptime 0.9s)\r\n');
   // The boot medium built from "this" image, beside it.
   const imageDir = s.imageDir;
   mkdirSync(imageDir);
