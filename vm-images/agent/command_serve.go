@@ -57,8 +57,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	var cmdline []byte
+	var cmdlineErr error
 	if *linkFrom != "" {
-		cmdline, _ = os.ReadFile(*linkFrom) // an error is reported where the link is chosen below
+		cmdline, cmdlineErr = os.ReadFile(*linkFrom) // reported where the link is chosen below
 	}
 	if os.Getenv("GOMAXPROCS") == "" && cpuEmulated(string(cmdline)) {
 		runtime.GOMAXPROCS(1)
@@ -70,10 +71,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	case *unixPath != "":
 		err = srv.ServeUnix(ctx, *unixPath)
 	case *linkFrom != "":
-		var b []byte
-		if b, err = os.ReadFile(*linkFrom); err == nil {
+		if err = cmdlineErr; err == nil {
 			var choice linkserve.LinkChoice
-			if choice, err = linkserve.ParseLinkChoice(string(b), *port); err == nil {
+			if choice, err = linkserve.ParseLinkChoice(string(cmdline), *port); err == nil {
 				err = srv.Serve(ctx, choice)
 			}
 		}
