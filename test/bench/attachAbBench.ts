@@ -5,9 +5,8 @@
 // one to judge it against (default: vm-images/out/x86_64); BENCH_ATTACH_MB (default 192).
 // Not in the default run: `BENCH_ONLY=attach-ab`.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { importTestImage, onGuestAgent, startBerthHarness, TEST_IMAGE, type Berth } from '../engine/engineHarness.ts';
-import { repoRoot } from '../image/imageVm.ts';
+import { onGuestAgent, TEST_IMAGE, type Berth } from '../engine/engineHarness.ts';
+import { abImageDirs, startImagePair, stopImagePair, type ImagePair } from './benchBerth.ts';
 import { REPS, type Comparison } from './benchReport.ts';
 import { cpuSeconds } from './idleBench.ts';
 import { withVmLock } from './vmLock.ts';
@@ -42,24 +41,16 @@ async function outOfContainer(b: Berth): Promise<void> {
 }
 
 export async function attachAbSection(): Promise<{ comparisons: Comparison[]; details: Record<string, unknown> }> {
-  if (!process.env.BENCH_ATTACH_B) throw new Error('BENCH_ATTACH_B must name the VM image directory to judge (vm-images/out/x86_64 of another build)');
-  const dirs = { A: process.env.BENCH_ATTACH_A ?? join(repoRoot, 'vm-images', 'out', 'x86_64'), B: process.env.BENCH_ATTACH_B };
+  const dirs = abImageDirs('BENCH_ATTACH');
   type Sample = { qemu: number; agent: number; seconds: number };
   const s = { A: { in: [] as Sample[], out: [] as Sample[] }, B: { in: [] as Sample[], out: [] as Sample[] } };
-  const berths: { A?: Berth; B?: Berth } = {};
+  const pair: ImagePair = {};
   try {
     await withVmLock('the attach A/B', async () => {
-      for (const k of ['A', 'B'] as const) {
-        const b = startBerthHarness(`bench-attach-${k.toLowerCase()}`);
-        b.env.BERTH_IMAGE_DIR = dirs[k];
-        berths[k] = b;
-        const r = await b.berth(['start'], { timeoutMs: 600_000 });
-        if (r.code !== 0) throw new Error(`${k} (${dirs[k]}): berth start failed (${r.code}): ${r.stderr}`);
-        await importTestImage(b);
-      }
+      const berths = await startImagePair('bench-attach', dirs, pair);
       for (let rep = 0; rep < REPS; rep++) {
         for (const k of rep % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) {
-          const b = berths[k]!;
+          const b = berths[k];
           const qemuPid = Number(readFileSync(b.paths.qemuPidFile, 'utf8'));
           for (const [way, move] of [['in', intoContainer], ['out', outOfContainer]] as const) {
             const q0 = cpuSeconds(qemuPid);
@@ -74,7 +65,7 @@ export async function attachAbSection(): Promise<{ comparisons: Comparison[]; de
       }
     });
   } finally {
-    for (const k of ['A', 'B'] as const) await berths[k]?.cleanup();
+    await stopImagePair(pair);
   }
   const base = { baselineName: `A (${dirs.A})` };
   const rows = (way: 'in' | 'out', label: string): Comparison[] => [

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { buildGoForTest } from '../../helpers/berthd/host/goTestBuild.ts';
 import { runInGuest, type RunInGuestResult } from '../../helpers/berthd/guest/execSession.ts';
 import { openExecConnection } from '../../helpers/cli/guestExecClient.ts';
-import { startBerthHarness, type Berth } from '../engine/engineHarness.ts';
+import { importTestImage, startBerthHarness, type Berth } from '../engine/engineHarness.ts';
 import { repoRoot } from '../image/imageVm.ts';
 import { BERTH_MARKERS, ConsoleTimeline, phases, processStartMs, type Phases } from './bootTimeline.ts';
 
@@ -118,4 +118,33 @@ export function benchBerth(prefix: string, env: NodeJS.ProcessEnv = {}): BenchBe
       if (r.code !== 0) throw new Error(`copying ${hostFile} into the guest failed: ${r.stderr.toString()}`);
     },
   };
+}
+
+/** The two VM image directories of an A/B section: B from `${prefix}_B` (required), A from `${prefix}_A` or this tree's build. */
+export function abImageDirs(prefix: string): { A: string; B: string } {
+  const b = process.env[`${prefix}_B`];
+  if (!b) throw new Error(`${prefix}_B must name the VM image directory to judge (vm-images/out/x86_64 of another build)`);
+  return { A: process.env[`${prefix}_A`] ?? join(repoRoot, 'vm-images', 'out', 'x86_64'), B: b };
+}
+
+export type ImagePair = { A?: Berth; B?: Berth };
+
+/**
+ * Start Berths A and B, up at once, each on its VM image directory, with the test image imported. Each
+ * goes into `pair` as soon as it exists, so the caller's `stopImagePair` also reaches a half-started pair.
+ */
+export async function startImagePair(prefix: string, dirs: { A: string; B: string }, pair: ImagePair): Promise<{ A: Berth; B: Berth }> {
+  for (const k of ['A', 'B'] as const) {
+    const b = startBerthHarness(`${prefix}-${k.toLowerCase()}`);
+    b.env.BERTH_IMAGE_DIR = dirs[k];
+    pair[k] = b;
+    const r = await b.berth(['start'], { timeoutMs: 600_000 });
+    if (r.code !== 0) throw new Error(`${k} (${dirs[k]}): berth start failed (${r.code}): ${r.stderr}`);
+    await importTestImage(b);
+  }
+  return { A: pair.A!, B: pair.B! };
+}
+
+export async function stopImagePair(pair: ImagePair): Promise<void> {
+  for (const k of ['A', 'B'] as const) await pair[k]?.cleanup();
 }

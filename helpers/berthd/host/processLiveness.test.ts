@@ -57,7 +57,6 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-
 function start(sock: string, hold: string): Promise<ChildProcess> {
   const child = spawn(bin, [sock, hold], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
